@@ -1,0 +1,1 @@
+"""Salesforce Enrichment Console sync engine: plain Python over plain data."""
