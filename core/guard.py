@@ -1,0 +1,218 @@
+"""The blank-only write guard: the one authority on whether a cell may be written, and why not."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from core.fields import FieldSpec
+from core.guard_values import numbers, text, to_arrow, to_bool, trimmed
+
+DEFAULT_PLACEHOLDERS: tuple[str, ...] = ("[[unknown]]",)
+VERDICTS: tuple[str, ...] = ("fill", "keep", "same", "no_data", "invalid", "no_access")
+FILL, KEEP, SAME, NO_DATA, INVALID, NO_ACCESS = range(len(VERDICTS))
+
+_EMAIL_RE = r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$"
+_INT_LIMIT_DIGITS = 9  # an int field without digits in its describe still holds a 32-bit integer
+
+REASON_NO_DATA = "no enrichment value"
+REASON_SAME = "already holds this value"
+REASON_KEEP = "holds a value; never overwritten"
+REASON_KEEP_CHECKBOX = "checkbox: false is a value, so it is never blank; never overwritten"
+REASON_NO_ACCESS = "not updateable by the connected user (field-level security or a read-only field)"
+REASON_FILL_BLANK = "blank; fills with the enrichment value"
+REASON_FILL_PLACEHOLDER = "holds a placeholder, which counts as blank; fills with the enrichment value"
+
+
+class _Reasons:
+    """Interned reason strings → small integer codes, so a million cells share a few categories."""
+
+    def __init__(self) -> None:
+        self.labels: list[str] = []
+        self._index: dict[str, int] = {}
+
+    def code(self, reason: str) -> int:
+        """The code of a reason, adding it on first use."""
+        if reason not in self._index:
+            self._index[reason] = len(self.labels)
+            self.labels.append(reason)
+        return self._index[reason]
+
+
+def _blank_parts(arr: pa.Array, spec: FieldSpec, placeholders: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(empty, placeholder) masks: null / empty / white space only, and a configured placeholder.
+
+    A checkbox is never blank: false is a value, and so is a missing boolean (Salesforce has none).
+    """
+    n = len(arr)
+    if spec.type == "boolean":
+        return np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    txt = trimmed(text(arr))
+    empty = to_bool(pc.is_null(txt)) | to_bool(pc.equal(pc.utf8_length(txt), 0))
+    wanted = [p.strip().lower() for p in placeholders if p and p.strip()]
+    if not wanted:
+        return empty, np.zeros(n, dtype=bool)
+    holder = to_bool(pc.is_in(pc.utf8_lower(txt), value_set=pa.array(wanted, type=pa.large_string())))
+    return empty, holder
+
+
+def is_blank(values: pd.Series, spec: FieldSpec, placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS) -> pd.Series:
+    """Which cells are blank: null, NaN, pd.NA, empty, white space only, or a placeholder (case-insensitive).
+
+    Checkboxes are never blank and the number 0 is a value. Vectorised over the whole column.
+    """
+    empty, holder = _blank_parts(to_arrow(values), spec, placeholders)
+    return pd.Series(empty | holder, index=values.index, dtype=bool, name=values.name)
+
+
+def _fit_codes(arr: pa.Array, spec: FieldSpec, reasons: _Reasons) -> np.ndarray:
+    """Reason code per cell; the code of the empty reason "" where the value fits."""
+    n = len(arr)
+    ok = reasons.code("")
+    codes = np.full(n, ok, dtype=np.int16)
+
+    def fail(mask: np.ndarray, reason: str) -> None:
+        nonlocal codes
+        hit = mask & (codes == ok)
+        if hit.any():
+            codes = np.where(hit, reasons.code(reason), codes).astype(np.int16)
+
+    txt = text(arr)
+    core_txt = trimmed(txt)
+    fail(to_bool(pc.is_null(core_txt)) | to_bool(pc.equal(pc.utf8_length(core_txt), 0)), "no value")
+    kind = spec.type
+    if kind == "boolean":
+        fail(np.ones(n, dtype=bool), "checkbox: never written, because it is never blank")
+    elif spec.is_text or spec.is_picklist:
+        if spec.length:
+            fail(to_bool(pc.greater(pc.utf8_length(txt), spec.length)), f"longer than {spec.length} characters")
+        if kind == "email":
+            fail(~to_bool(pc.match_substring_regex(core_txt, _EMAIL_RE)), "not a valid email address")
+        if kind == "picklist" and spec.restricted_picklist:
+            allowed = pa.array(spec.picklist_values, type=pa.large_string())
+            fail(~to_bool(pc.is_in(txt, value_set=allowed)), "not an active value of this restricted picklist")
+        if kind == "multipicklist" and spec.restricted_picklist:
+            fail(_bad_multi(core_txt, spec.picklist_values), "holds a value that is not active in this restricted picklist")
+    elif kind in ("int", "long"):
+        num = numbers(arr)
+        fail(~np.isfinite(num), "not a number")
+        fail(np.floor(num) != num, "not a whole number")
+        digits = spec.precision or (18 if kind == "long" else _INT_LIMIT_DIGITS)
+        fail(np.abs(num) >= 10.0**digits, f"more than {digits} digits")
+    elif spec.is_number:
+        num = numbers(arr)
+        fail(~np.isfinite(num), "not a number")
+        if spec.precision:
+            whole = spec.precision - (spec.scale or 0)
+            rounded = np.round(num, spec.scale or 0)
+            fail(np.abs(rounded) >= 10.0**whole, f"more than {whole} digits before the decimal point")
+    elif kind in ("date", "datetime"):
+        parsed = pd.to_datetime(pd.Series(core_txt, dtype=pd.ArrowDtype(pa.large_string())).astype(object),
+                                errors="coerce", format="ISO8601", utc=True)
+        fail(parsed.isna().to_numpy(), f"not a valid {kind}")
+    else:
+        fail(np.ones(n, dtype=bool), f"a {kind} field is not written by enrichment")
+    return codes
+
+
+def _bad_multi(txt: pa.Array, allowed: Sequence[str]) -> np.ndarray:
+    """Cells of a multi-select value ("a;b") holding any item that is not an active picklist value."""
+    parts = pc.split_pattern(pc.fill_null(txt, ""), ";")
+    items = pc.utf8_trim(pc.list_flatten(parts), " ")
+    parents = pc.list_parent_indices(parts).to_numpy(zero_copy_only=False)
+    bad_item = ~to_bool(pc.is_in(items, value_set=pa.array(list(allowed), type=pa.large_string())))
+    return np.bincount(parents[bad_item], minlength=len(txt)) > 0
+
+
+def fits(values: pd.Series, spec: FieldSpec) -> tuple[pd.Series, pd.Series]:
+    """Whether each value fits the field (type, length, restricted picklist, digits), and why not.
+
+    Returns (ok, reason): reason is "" where ok. A blank value does not fit ("no value"); a checkbox
+    never fits, because the blank-only rule never writes one.
+    """
+    reasons = _Reasons()
+    codes = _fit_codes(to_arrow(values), spec, reasons)
+    reason = pd.Series(np.asarray(reasons.labels, dtype=object)[codes], index=values.index, dtype="str")
+    return pd.Series(codes == reasons.code(""), index=values.index, dtype=bool), reason
+
+
+def _same(cur: pa.Array, prop: pa.Array, spec: FieldSpec) -> np.ndarray:
+    """Equal after normalising: same number, or same text ignoring case and surrounding white space."""
+    cur_txt = pc.utf8_lower(trimmed(text(cur)))
+    prop_txt = pc.utf8_lower(trimmed(text(prop)))
+    same = to_bool(pc.equal(cur_txt, prop_txt))
+    if spec.is_number:
+        cn, pn = numbers(cur), numbers(prop)
+        same = same | (cn == pn)
+    return same
+
+
+def verdict_codes(current: pa.Array, proposed: pa.Array, spec: FieldSpec,
+                  placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The guard on Arrow arrays: (verdict codes into VERDICTS, reason codes, reason labels).
+
+    Precedence: no_data (proposed blank) → same → keep (current not blank) → no_access → invalid → fill.
+    A current value that is not blank can only ever reach same or keep. diff.compute calls this to
+    avoid re-reading columns it already holds as Arrow; everything else uses verdicts().
+    """
+    n = len(current)
+    if len(proposed) != n:
+        raise ValueError(f"current has {n} cells, proposed {len(proposed)}")
+    reasons = _Reasons()
+    p_empty, p_holder = _blank_parts(proposed, spec, placeholders)
+    c_empty, c_holder = _blank_parts(current, spec, placeholders)
+    has_data = ~(p_empty | p_holder)
+    same = has_data & _same(current, proposed, spec)
+    keep = has_data & ~same & ~(c_empty | c_holder)
+    open_ = has_data & ~same & ~keep
+    verdict = np.full(n, NO_DATA, dtype=np.int8)
+    reason = np.full(n, reasons.code(REASON_NO_DATA), dtype=np.int16)
+    for mask, v, label in ((same, SAME, REASON_SAME),
+                           (keep, KEEP, REASON_KEEP_CHECKBOX if spec.type == "boolean" else REASON_KEEP)):
+        if mask.any():
+            verdict = np.where(mask, v, verdict).astype(np.int8)
+            reason = np.where(mask, reasons.code(label), reason).astype(np.int16)
+    if not open_.any():
+        return verdict, reason, reasons.labels
+    if not spec.updateable:
+        verdict = np.where(open_, NO_ACCESS, verdict).astype(np.int8)
+        reason = np.where(open_, reasons.code(REASON_NO_ACCESS), reason).astype(np.int16)
+        return verdict, reason, reasons.labels
+    idx = np.flatnonzero(open_)
+    ok_code = reasons.code("")
+    fit = _fit_codes(proposed.take(pa.array(idx)), spec, reasons)
+    fill_reason = np.where(c_holder[idx], reasons.code(REASON_FILL_PLACEHOLDER), reasons.code(REASON_FILL_BLANK))
+    verdict[idx] = np.where(fit == ok_code, FILL, INVALID)
+    reason[idx] = np.where(fit == ok_code, fill_reason, fit)
+    return verdict, reason, reasons.labels
+
+
+def verdicts(current: pd.Series, proposed: pd.Series, spec: FieldSpec,
+             placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS) -> pd.DataFrame:
+    """Verdict and reason for every cell of one field: current (as read) against proposed (enrichment).
+
+    Proposed is aligned to current's index. Returns a frame on current's index with categorical columns
+    ``verdict`` (categories = VERDICTS, in that order) and ``reason``.
+    """
+    if not current.index.equals(proposed.index):
+        proposed = proposed.reindex(current.index)
+    vcodes, rcodes, labels = verdict_codes(to_arrow(current), to_arrow(proposed), spec, placeholders)
+    return pd.DataFrame(
+        {"verdict": pd.Categorical.from_codes(vcodes, categories=pd.Index(VERDICTS, dtype="str")),
+         "reason": pd.Categorical.from_codes(rcodes, categories=pd.Index(labels, dtype="str"))},
+        index=current.index,
+    )
+
+
+def may_write(current: object, proposed: object, spec: FieldSpec,
+              placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS) -> tuple[bool, str, str]:
+    """One cell, for the writer on a fresh re-read: (ok, verdict, reason). ok only when the verdict is fill.
+
+    It runs the vectorised rules on a one-cell column, so it cannot drift from the preview's verdicts.
+    """
+    frame = verdicts(pd.Series([current], dtype=object), pd.Series([proposed], dtype=object), spec, placeholders)
+    verdict, reason = str(frame["verdict"].iloc[0]), str(frame["reason"].iloc[0])
+    return verdict == "fill", verdict, reason
