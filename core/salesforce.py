@@ -1,0 +1,206 @@
+"""OrgClient: the one gateway to a Salesforce org and the only importer of simple_salesforce.
+
+Direct-session mode only (`Salesforce(session_id=..., instance_url=..., session=...)`), so
+simple-salesforce never re-logs-in by itself (its retry drops caller headers and never stops).
+On 401 INVALID_SESSION_ID the client asks its TokenSource for a refreshed token once, rebuilds
+the Salesforce object and repeats the same call with the same arguments and headers.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any, Callable, Iterator, Protocol, TypeVar
+
+import requests
+from simple_salesforce import Salesforce, format_soql
+from simple_salesforce.exceptions import SalesforceAuthenticationFailed, SalesforceError
+
+from core import errors, settings
+
+T = TypeVar("T")
+_SOBJECT = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,79}$")
+_LIMIT_INFO = re.compile(r"api-usage=(\d+)/(\d+)")
+
+
+class TokenSource(Protocol):
+    """Where an OrgClient gets its access token, and how it gets a fresh one after a 401."""
+
+    def current(self) -> tuple[str, str]:
+        """(access token, instance URL) to use now."""
+        ...
+
+    def refresh(self, stale_access_token: str) -> tuple[str, str]:
+        """A newer (access token, instance URL) than `stale_access_token`; refreshes at most once
+        across concurrent callers. Raises a ConsoleError (Reconnect, ...) when it cannot."""
+        ...
+
+
+class StaticTokens:
+    """A TokenSource that cannot refresh (a just-issued token during connect, or tests)."""
+
+    def __init__(self, access_token: str, instance_url: str) -> None:
+        self._token = (access_token, instance_url)
+
+    def current(self) -> tuple[str, str]:
+        """The token given at construction."""
+        return self._token
+
+    def refresh(self, stale_access_token: str) -> tuple[str, str]:
+        """Always fails: there is nothing to refresh with."""
+        raise errors.Reconnect("The access token expired and this connection cannot refresh it.",
+                               fix="Open Connect and sign in again.", cause="session_expired")
+
+
+class _OrgSession(requests.Session):
+    """requests.Session with the console's default timeout and Sforce-Limit-Info capture."""
+
+    def __init__(self, ca_file: str | None) -> None:
+        super().__init__()
+        for key, value in settings.http_options(ca_file).items():
+            setattr(self, key, value)
+        self.api_usage: tuple[int, int] | None = None
+        self.hooks["response"].append(self._record_usage)
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        kwargs.setdefault("timeout", settings.HTTP_TIMEOUT)
+        return super().request(method, url, *args, **kwargs)
+
+    def _record_usage(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        match = _LIMIT_INFO.search(response.headers.get("Sforce-Limit-Info", ""))
+        if match:
+            self.api_usage = (int(match.group(1)), int(match.group(2)))
+
+
+def _sobject(name: str) -> str:
+    """Refuse anything that is not an sObject API name before it reaches a URL path."""
+    if not _SOBJECT.match(name):
+        raise errors.BadInput(f"{name!r} is not an sObject name.", fix="Use an API name such as Lead.",
+                              cause="bad_sobject")
+    return name
+
+
+class OrgClient:
+    """Calls one org as one user; every failure leaves as a ConsoleError from errors.classify."""
+
+    def __init__(self, tokens: TokenSource, *, ca_file: str | None = None, version: str = settings.API_VERSION,
+                 org_is_sandbox: bool | None = None) -> None:
+        self.tokens = tokens
+        self.version = version
+        self.org_is_sandbox = org_is_sandbox
+        self.session = _OrgSession(ca_file)
+        self._lock = threading.Lock()
+        self._access_token, self._instance_url = tokens.current()
+        self._sf = self._build()
+        self.refreshes = 0
+
+    def _build(self) -> Salesforce:
+        return Salesforce(session_id=self._access_token, instance_url=self._instance_url, session=self.session,
+                          version=self.version)
+
+    @property
+    def instance_url(self) -> str:
+        """The org's instance URL in use (it may change after a refresh)."""
+        return self._instance_url
+
+    @property
+    def api_usage(self) -> tuple[int, int] | None:
+        """(used, max) daily API requests from the last Sforce-Limit-Info header seen, if any."""
+        return self.session.api_usage
+
+    def _translate(self, exc: BaseException) -> errors.ConsoleError:
+        return errors.classify(exc, org_is_sandbox=self.org_is_sandbox)
+
+    def call(self, action: Callable[[Salesforce], T]) -> T:
+        """Run `action(sf)`; on 401 refresh once and run the very same action again.
+
+        The action is a closure over its own arguments and headers, so the retry repeats the
+        original request exactly (If-Unmodified-Since, Sforce-Auto-Assign included).
+        """
+        with self._lock:
+            sf, used_token = self._sf, self._access_token
+        try:
+            return action(sf)
+        except (SalesforceError, SalesforceAuthenticationFailed, requests.exceptions.RequestException) as exc:
+            error = self._translate(exc)
+            if not isinstance(error, errors.RefreshAndRetry):
+                raise error from None
+        with self._lock:
+            if self._access_token == used_token:
+                self._access_token, self._instance_url = self.tokens.refresh(used_token)
+                self._sf = self._build()
+                self.refreshes += 1
+            sf = self._sf
+        try:
+            return action(sf)
+        except (SalesforceError, SalesforceAuthenticationFailed, requests.exceptions.RequestException) as exc:
+            error = self._translate(exc)
+            if isinstance(error, errors.RefreshAndRetry):
+                raise errors.Reconnect("Salesforce rejected a freshly refreshed session.",
+                                       fix="Open Connect and sign in again; if it repeats, check the session "
+                                       "security settings (Lock sessions to the IP address) of the org.",
+                                       cause="session_rejected", status=401) from None
+            raise error from None
+
+    def identity(self) -> dict[str, Any]:
+        """The signed-in user from /services/oauth2/userinfo (works even without API Enabled)."""
+        return self.call(lambda sf: sf.oauth2("userinfo")) or {}
+
+    def organization(self) -> dict[str, Any]:
+        """Id, Name, IsSandbox, OrganizationType, InstanceName of the org."""
+        soql = "SELECT Id, Name, IsSandbox, OrganizationType, InstanceName FROM Organization LIMIT 1"
+        records = self.call(lambda sf: sf.query(soql)).get("records") or []
+        if not records:
+            raise errors.ConsoleError("The org returned no Organization record.", fix="Retry; report it if it repeats.",
+                                      cause="no_organization")
+        return {k: v for k, v in records[0].items() if k != "attributes"}
+
+    def user_profile(self, user_id: str) -> dict[str, Any] | None:
+        """{"Name", "Username", "ProfileName", "IsActive"} of a user, or None if the user is not readable."""
+        soql = format_soql("SELECT Id, Name, Username, IsActive, Profile.Name FROM User WHERE Id = {}", user_id)
+        records = self.call(lambda sf: sf.query(soql)).get("records") or []
+        if not records:
+            return None
+        row = records[0]
+        profile = row.get("Profile") or {}
+        return {"Name": row.get("Name"), "Username": row.get("Username"), "IsActive": row.get("IsActive"),
+                "ProfileName": profile.get("Name") if isinstance(profile, dict) else None}
+
+    def limits(self) -> dict[str, Any]:
+        """GET /limits (needs View Setup and Configuration)."""
+        return self.call(lambda sf: sf.limits())
+
+    def query(self, soql: str, *, include_deleted: bool = False) -> dict[str, Any]:
+        """One page of a SOQL query: {"totalSize", "done", "records", "nextRecordsUrl"?}."""
+        return self.call(lambda sf: sf.query(soql, include_deleted=include_deleted))
+
+    def query_pages(self, soql: str, *, include_deleted: bool = False) -> Iterator[list[dict[str, Any]]]:
+        """Every page of a query, lazily; each page fetch refreshes on 401 like any call."""
+        page = self.query(soql, include_deleted=include_deleted)
+        while True:
+            yield page.get("records") or []
+            next_url = page.get("nextRecordsUrl")
+            if page.get("done", True) or not next_url:
+                return
+            page = self.call(lambda sf: sf.query_more(next_url, identifier_is_url=True))
+
+    def describe(self, sobject: str) -> dict[str, Any]:
+        """The user-aware describe of an sObject (FLS-hidden fields are absent)."""
+        name = _sobject(sobject)
+        return self.call(lambda sf: sf.restful(f"sobjects/{name}/describe"))
+
+    def update_record(self, sobject: str, record_id: str, values: dict[str, Any],
+                      headers: dict[str, str] | None = None) -> int:
+        """PATCH one record (sObject Rows), with conditional headers such as If-Unmodified-Since."""
+        name = _sobject(sobject)
+        sent = dict(headers or {})
+        return self.call(lambda sf: getattr(sf, name).update(record_id, values, headers=sent))
+
+    def update_records(self, sobject: str, records: list[dict[str, Any]], headers: dict[str, str] | None = None,
+                       *, all_or_none: bool = False) -> list[dict[str, Any]]:
+        """Update up to 200 records in one sObject Collections call; one result per record, in order."""
+        name = _sobject(sobject)
+        if len(records) > 200:
+            raise errors.BadInput("At most 200 records per call.", fix="Split the batch.", cause="batch_too_large")
+        body = {"allOrNone": all_or_none, "records": [{"attributes": {"type": name}, **r} for r in records]}
+        sent = dict(headers or {})
+        return self.call(lambda sf: sf.restful("composite/sobjects", method="PATCH", json=body, headers=sent)) or []
