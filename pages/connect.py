@@ -1,0 +1,62 @@
+"""Connect: choose an environment, sign in with OAuth (PKCE), and see whether the link is healthy and why not."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core import engine
+from core.errors import ConsoleError
+from ui import badges, connection_view, frame, settings, signin
+from ui.environment_form import environment_form
+
+st.title("Connect")
+if signin.take_callback():
+    st.rerun()
+signin.show_outcome()
+
+actor = settings.actor()
+info = engine.connection(frame.current_name()) if frame.current_name() else None
+
+if info is not None:
+    st.subheader(info.name)
+    badges.environment_badge(info.environment.badge)
+    status = connection_view.health(info)
+    connection_view.health_block(status)
+    connection_view.details(info)
+    buttons = st.columns([1, 1, 4])
+    if status.status == "needs_reconnect":
+        if buttons[0].button("Reconnect", type="primary", disabled=actor.role != "operator"):
+            signin.restart(info)
+            st.rerun()
+    elif status.status == "degraded":
+        if buttons[0].button("Retry", type="primary"):
+            connection_view.forget()
+            st.rerun()
+    if buttons[1].button("Disconnect", disabled=actor.role != "operator",
+                         help="Revokes the token at Salesforce and deletes it from this console."):
+        st.session_state["confirm_disconnect"] = info.name
+    if st.session_state.get("confirm_disconnect") == info.name:
+        st.warning(f"Disconnect **{info.name}**? The token is revoked at Salesforce and deleted here; "
+                   "you can connect again at any time.")
+        yes, no, _ = st.columns([1, 1, 4])
+        if yes.button("Yes, disconnect", type="primary"):
+            st.session_state.pop("confirm_disconnect", None)
+            try:
+                engine.disconnect(info.name, actor=actor)
+            except ConsoleError as error:
+                st.error(f"{error.message} {error.fix}")
+            else:
+                connection_view.forget()
+                st.rerun()
+        if no.button("Cancel"):
+            st.session_state.pop("confirm_disconnect", None)
+            st.rerun()
+    st.divider()
+
+begun = signin.pending()
+if begun is not None:
+    signin.show_pending(begun)
+    if st.button("Cancel sign-in"):
+        signin.cancel()
+        st.rerun()
+else:
+    environment_form(actor, first=info is None)

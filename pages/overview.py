@@ -1,0 +1,43 @@
+"""Overview: where we stand — every connection with its health, environment, org, user and API usage."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core import engine
+from ui import badges, connection_view, frame
+
+st.title("Overview")
+infos = engine.connections()
+if not infos:
+    st.info("No org is connected yet. Start with **Connect**: the built-in Demo org needs no Salesforce account.",
+            icon=":material/link:")
+    st.page_link("pages/connect.py", label="Connect an org", icon=":material/link:")
+
+current = frame.current_name()
+for info in sorted(infos, key=lambda i: (i.name != current, i.name)):
+    with st.container(border=True):
+        title, env = st.columns([4, 1])
+        title.subheader(info.name + (" (current)" if info.name == current else ""))
+        badges.environment_badge(info.environment.badge, env)
+        status = connection_view.health(info)
+        connection_view.health_block(status)
+        st.markdown(f"**Org:** {info.org_name} (`{info.org_id}`) · {info.organization_type} · "
+                    f"{'sandbox' if info.is_sandbox else 'not a sandbox'}  \n"
+                    f"**User:** {info.user_name} ({info.username}) · {info.environment.label}")
+        if info.environment_mismatch:
+            st.warning(info.environment_mismatch, icon=":material/warning:")
+        used = connection_view.usage(info) if status.status != "needs_reconnect" else None
+        if used is not None and used.max:
+            st.progress(min(1.0, used.used / used.max),
+                        text=f"API requests in the last 24 h: {used.used:,} of {used.max:,} "
+                             f"({used.used / used.max:.0%}; from {'/limits' if used.source == 'limits' else 'the last response'})")
+        else:
+            st.caption("API usage: not known yet (needs View Setup for /limits, or a first API call).")
+        if status.status != "connected":
+            st.page_link("pages/connect.py", label="Fix on Connect", icon=":material/build:",
+                         query_params={"connection": info.name})
+
+st.subheader("Coming next")
+st.caption("Snapshot age and next refresh (the shared 4-hour refresh of records from Salesforce), the last runs "
+           "with what they wrote and skipped, and problems found — these appear here as the preview, sync and "
+           "logs parts land.")

@@ -1,0 +1,78 @@
+"""Rendering of one connection: who and where (org, user, environment) and its health with cause and fix."""
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from core import engine
+from ui import badges
+
+HEALTH_TTL_SECONDS = 30
+
+
+@st.cache_data(ttl=HEALTH_TTL_SECONDS, show_spinner="Checking the connection…")
+def _health(data_dir: str, name: str, connected_at: str) -> engine.Health:
+    """engine.check_health, cached briefly per data dir, connection and sign-in (it calls the org)."""
+    return engine.check_health(name)
+
+
+@st.cache_data(ttl=HEALTH_TTL_SECONDS, show_spinner=False)
+def _usage(data_dir: str, name: str, connected_at: str) -> engine.ApiUsage | None:
+    """engine.api_usage, cached like the health check."""
+    return engine.api_usage(name)
+
+
+def health(info: engine.ConnectionInfo) -> engine.Health:
+    """The connection's health (cached for HEALTH_TTL_SECONDS; `forget` clears it)."""
+    return _health(os.environ.get("CONSOLE_DATA_DIR", ""), info.name, info.connected_at)
+
+
+def usage(info: engine.ConnectionInfo) -> engine.ApiUsage | None:
+    """The org's API usage today, or None when neither /limits nor a recent response header told us."""
+    return _usage(os.environ.get("CONSOLE_DATA_DIR", ""), info.name, info.connected_at)
+
+
+def forget() -> None:
+    """Drop cached health and usage, after a retry, a sign-in or a disconnect."""
+    _health.clear()
+    _usage.clear()
+
+
+def details(info: engine.ConnectionInfo) -> None:
+    """Org, user and environment of a connection, the environment mismatch and the integration-user advice."""
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**Org:** {info.org_name}  \n**Org id:** `{info.org_id}`  \n"
+                    f"**Organization type:** {info.organization_type}  \n"
+                    f"**IsSandbox:** {'yes' if info.is_sandbox else 'no'}  \n**Instance:** {info.instance_url}")
+    with right:
+        st.markdown(f"**User:** {info.user_name}  \n**Username:** {info.username}  \n"
+                    f"**Profile:** {info.profile or 'unknown'}  \n**Environment:** {info.environment.label}  \n"
+                    f"**Connected:** {info.connected_at}")
+    if info.environment_mismatch:
+        st.warning(info.environment_mismatch, icon=":material/warning:")
+    if info.integration_user_hint:
+        st.info(info.integration_user_hint, icon=":material/badge:")
+    else:
+        st.caption("Tip: connect as a dedicated integration user (API Enabled, only the access the sync "
+                   "needs), not as a person, so the link survives staff changes and the log names the console.")
+
+
+def _why(status: engine.Health) -> str:
+    """The cause in words (Health.message), falling back to the cause code."""
+    return getattr(status, "message", None) or (status.cause or "").replace("_", " ")
+
+
+def health_block(status: engine.Health) -> None:
+    """Connected / Needs reconnect / Degraded with the cause and the fix, as the connect and overview pages show it."""
+    badges.health_badge(status.status)
+    if status.status == "needs_reconnect":
+        st.error(f"**Needs reconnect.** {_why(status)}", icon=":material/link_off:")
+        if status.fix:
+            st.markdown(f"**Fix:** {status.fix}")
+    elif status.status == "degraded":
+        st.warning(f"**Degraded.** {_why(status)}", icon=":material/error:")
+        if status.fix:
+            st.markdown(f"**Fix:** {status.fix}")
+    st.caption(f"Checked {status.checked_at}.")

@@ -1,0 +1,78 @@
+"""The "connect an org" form: environment choice, My Domain with its validation and warnings, and the Connect button."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core import engine
+from core.errors import ConsoleError
+from ui import settings, signin
+
+KINDS = ("demo", "production", "sandbox", "custom")
+LABELS = {
+    "demo": "Demo org (built in, no Salesforce account needed)",
+    "production": "Production (login.salesforce.com)",
+    "sandbox": "Sandbox (test.salesforce.com)",
+    "custom": "My Domain",
+}
+ENV_KEY = "connect_env"
+
+SECRETS_HELP = """[salesforce]
+client_id = "<the connected app's Consumer Key>"
+# client_secret = "<only for a confidential connected app>"
+callback_url = "{callback}"
+"""
+
+
+def _mirror_env() -> None:
+    """Keep the chosen environment in the URL (?env=...), so a copied link opens the same form."""
+    st.query_params["env"] = st.session_state[ENV_KEY]
+
+
+def environment_form(actor: engine.Actor, *, first: bool) -> None:
+    """Draw the form and begin the sign-in on Connect; viewers see it disabled (core refuses them too)."""
+    st.subheader("Connect an org" if first else "Connect another org")
+    from_url = st.query_params.get("env")
+    if from_url in KINDS:
+        st.session_state[ENV_KEY] = from_url
+    elif ENV_KEY not in st.session_state:
+        st.session_state[ENV_KEY] = "demo"
+    st.query_params["env"] = st.session_state[ENV_KEY]
+    kind = st.radio("Environment", KINDS, format_func=LABELS.__getitem__, key=ENV_KEY, on_change=_mirror_env)
+
+    my_domain = ""
+    problems: list[str] = []
+    if kind != "demo":
+        my_domain = st.text_input(
+            "My Domain URL" + ("" if kind == "custom" else " (optional)"),
+            placeholder="https://acme.my.salesforce.com",
+            help="Setup → My Domain shows it. Needed when your org blocks login.salesforce.com / test.salesforce.com.",
+        ).strip()
+        if my_domain or kind == "custom":
+            try:
+                engine.environment(kind, my_domain or None)
+            except ConsoleError as error:
+                problems.append(error.message)
+                st.error(f"{error.message} {error.fix}", icon=":material/error:")
+            for warning in engine.my_domain_warnings(kind, my_domain) if my_domain else []:
+                st.warning(warning, icon=":material/warning:")
+    name = st.text_input("Connection name (optional)", placeholder=kind,
+                         help="Defaults to the environment's name; use one name per org you connect.").strip()
+
+    configured = kind == "demo" or settings.connected_app() is not None
+    if not configured:
+        st.warning(
+            "**Not configured.** Signing in to a real org needs a Salesforce connected app. Put its settings in "
+            "`.streamlit/secrets.toml` (or set SF_CLIENT_ID, SF_CLIENT_SECRET, SF_CALLBACK_URL) and restart "
+            "the console. The README explains how to create the connected app. The Demo org always works.",
+            icon=":material/settings:",
+        )
+        st.code(SECRETS_HELP.format(callback=settings.console_callback_url()), language="toml")
+    if actor.role != "operator":
+        st.caption("Viewers can look at connections; only operators connect or disconnect.")
+    if st.button("Connect", type="primary", disabled=bool(problems) or not configured or actor.role != "operator"):
+        try:
+            signin.start(kind, my_domain=my_domain or None, name=name or None)
+        except ConsoleError as error:
+            st.error(f"{error.message} {error.fix}", icon=":material/error:")
+        else:
+            st.rerun()

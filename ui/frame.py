@@ -1,0 +1,64 @@
+"""The frame around every page: the connection picker and environment badge in the sidebar, mirrored in the URL."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core import engine
+from ui import badges, settings
+
+CONNECTION_KEY = "connection"
+
+
+def _remember_choice() -> None:
+    """Mirror the picked connection into the URL so a copied link reopens it."""
+    chosen = st.session_state.get(CONNECTION_KEY)
+    if chosen:
+        st.query_params[CONNECTION_KEY] = chosen
+
+
+def select(name: str) -> None:
+    """Make `name` the current connection (after a sign-in) before the sidebar is drawn again."""
+    st.session_state[CONNECTION_KEY] = name
+    st.query_params[CONNECTION_KEY] = name
+
+
+def current_name() -> str | None:
+    """The connection the sidebar picked for this run, or None when there is none."""
+    return st.session_state.get(CONNECTION_KEY) or None
+
+
+def sidebar() -> engine.ConnectionInfo | None:
+    """Draw the sidebar (picker, badge, role) and return the current connection.
+
+    A connection named in the URL wins (a shared link; the picker's callback keeps the URL in
+    step), otherwise the session's choice, otherwise the first connection. The choice is always
+    written back to st.query_params, because navigating between pages clears them.
+    """
+    infos = {info.name: info for info in engine.connections()}
+    names = sorted(infos)
+    from_url = st.query_params.get(CONNECTION_KEY)
+    if from_url in infos:
+        st.session_state[CONNECTION_KEY] = from_url
+    if st.session_state.get(CONNECTION_KEY) not in infos:
+        st.session_state[CONNECTION_KEY] = names[0] if names else None
+    chosen = st.session_state.get(CONNECTION_KEY)
+    if chosen:
+        st.query_params[CONNECTION_KEY] = chosen
+    elif CONNECTION_KEY in st.query_params:
+        del st.query_params[CONNECTION_KEY]
+
+    with st.sidebar:
+        if names:
+            st.selectbox("Connection", names, key=CONNECTION_KEY, on_change=_remember_choice,
+                         format_func=lambda n: f"{n} — {infos[n].org_name}" if infos[n].org_name else n)
+            info = infos[chosen] if chosen else None
+            if info is not None:
+                badges.environment_badge(info.environment.badge)
+                st.caption(f"{info.org_name} · {info.username}")
+        else:
+            info = None
+            st.caption("No connection yet.")
+            st.page_link("pages/connect.py", label="Connect an org", icon=":material/link:")
+        role = settings.actor().role
+        st.caption(f"Role: **{role}**" + ("" if role == "operator" else " (read only)"))
+    return info

@@ -1,0 +1,105 @@
+"""Console settings read from .streamlit/secrets.toml or the environment: the connected app and the viewer's role."""
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import urlsplit
+
+import streamlit as st
+
+from core import engine
+
+DEMO_CALLBACK_PATH = "/connect"
+
+
+def secret(section: str, key: str) -> Any:
+    """Return st.secrets[section][key], or None when there is no secrets file, section or key.
+
+    st.secrets raises (StreamlitSecretNotFoundError) when no secrets.toml exists at all, which
+    is the normal case for the demo; a missing setting is never an error here.
+    """
+    try:
+        table = st.secrets.get(section)
+    except Exception:  # noqa: BLE001 - no secrets.toml: nothing configured
+        return None
+    if table is None or not hasattr(table, "get"):
+        return None
+    value = table.get(key)
+    return value if value not in ("", None) else None
+
+
+def connected_app() -> engine.ConnectedApp | None:
+    """The Salesforce connected app for real orgs: [salesforce] in secrets.toml, else SF_CLIENT_ID/... env.
+
+    None means "not configured": the Connect page then says what to put in secrets.toml
+    (the demo org needs no connected app).
+    """
+    client_id = secret("salesforce", "client_id")
+    if client_id:
+        return engine.ConnectedApp(
+            client_id=str(client_id),
+            client_secret=secret("salesforce", "client_secret"),
+            callback_url=str(secret("salesforce", "callback_url") or console_callback_url()),
+        )
+    return engine.connected_app_from_env()
+
+
+def console_origin() -> str:
+    """The console's own origin as the browser sees it (scheme://host:port), from st.context.url.
+
+    Falls back to http://localhost:<server.port> when no browser URL is known (AppTest, CLI).
+    """
+    url = None
+    try:
+        url = st.context.url
+    except Exception:  # noqa: BLE001 - no script context
+        url = None
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme and parts.netloc:
+            return f"{parts.scheme}://{parts.netloc}"
+    port = st.get_option("server.port") or 8501
+    return f"http://localhost:{port}"
+
+
+def console_callback_url() -> str:
+    """Where Salesforce sends the browser back: the console's connect page (url_path "connect")."""
+    return console_origin() + DEMO_CALLBACK_PATH
+
+
+def _operators() -> list[str]:
+    """Operator emails from [console] operators in secrets.toml, else CONSOLE_OPERATORS (comma separated)."""
+    listed = secret("console", "operators")
+    if isinstance(listed, str):
+        listed = listed.split(",")
+    if not listed:
+        listed = os.environ.get("CONSOLE_OPERATORS", "").split(",")
+    return [str(item).strip().lower() for item in listed if str(item).strip()]
+
+
+def _signed_in_email() -> str | None:
+    """The email of a user signed in with st.login, if the console is set up for it."""
+    try:
+        if st.user.is_logged_in:
+            return str(st.user.get("email") or "") or None
+    except Exception:  # noqa: BLE001 - auth not configured
+        return None
+    return None
+
+
+def actor() -> engine.Actor:
+    """Who is acting and with which role; core refuses write actions for viewers.
+
+    With an operator list ([console] operators or CONSOLE_OPERATORS), signed-in users on the
+    list are operators and everyone else is a viewer. Without one, everyone gets
+    [console] role / CONSOLE_ROLE, default "operator" (the local demo has a single user).
+    """
+    email = _signed_in_email()
+    operators = _operators()
+    if operators:
+        role = "operator" if email and email.lower() in operators else "viewer"
+    else:
+        configured = str(secret("console", "role") or os.environ.get("CONSOLE_ROLE") or "operator").lower()
+        role = configured if configured in ("operator", "viewer") else "viewer"
+    name = email or os.environ.get("USER") or "console user"
+    return engine.Actor(name=name, role=role)
