@@ -182,6 +182,9 @@ OAUTH_RULES: tuple[Rule, ...] = (
 REST_RULES: tuple[Rule, ...] = (
     Rule(RefreshAndRetry, "session_expired", "The access token expired.",
          "The console refreshes it and retries once by itself.", True, codes=("invalid_session_id",)),
+    Rule(RefreshAndRetry, "session_expired", "The access token expired.",
+         "The console refreshes it and retries once by itself.", True, text=("bad_oauth_token", "missing_oauth_token"),
+         statuses=(401, 403)),
     Rule(RetryLater, "concurrent_limit", "Too many long-running requests are open in the org right now.",
          "Wait a few minutes and retry.", True, codes=("request_limit_exceeded",), text=("concurrent",)),
     Rule(StopForToday, "api_limit_reached", "The org's daily API request limit is used up.",

@@ -1,0 +1,114 @@
+"""The disconnection classifier: OAuth and REST error payloads and network failures -> cause, fix, retry, health."""
+from __future__ import annotations
+
+import pytest
+import requests
+
+from core.errors import (BadInput, ConsoleError, FixPermission, Reconnect, RefreshAndRetry, RetryLater, StopForToday,
+                         classify)
+
+
+@pytest.mark.parametrize(("description", "cause", "fix_word"), [
+    ("expired access/refresh token", "refresh_token_expired", "sign in again"),
+    ("inactive user", "user_inactive", "reactivate"),
+    ("user hasn't approved this consumer", "app_not_approved", "pre-authorized"),
+    ("ip restricted", "ip_restricted", "Login IP Ranges"),
+    ("IP restricted or invalid login hours", "ip_restricted", "Login Hours"),
+    ("authentication failure", "authentication_failure", "username"),
+    ("invalid authorization code", "code_expired", "Start again"),
+    ("invalid code verifier", "code_expired", "Start again"),
+])
+def test_given_invalid_grant_when_classified_then_reconnect_with_cause_and_fix(description: str, cause: str,
+                                                                               fix_word: str) -> None:
+    error = classify({"error": "invalid_grant", "error_description": description}, status=400)
+    assert isinstance(error, Reconnect)
+    assert (error.cause, error.retry_safe, error.health) == (cause, False, "needs_reconnect")
+    assert fix_word.lower() in (error.fix + error.message).lower()
+    assert description.lower() in error.message.lower()  # Salesforce's own words are kept
+
+
+def test_given_approval_error_code_when_classified_then_app_not_approved() -> None:
+    error = classify({"error": "OAUTH_APPROVAL_ERROR_GENERIC", "error_description": "An unexpected error occurred."})
+    assert (type(error), error.cause) == (Reconnect, "app_not_approved")
+
+
+def test_given_login_service_timeout_when_classified_then_retry_later_and_degraded() -> None:
+    error = classify({"error": "invalid_grant",
+                      "error_description": "security policies took too long to evaluate"})
+    assert isinstance(error, RetryLater)
+    assert (error.cause, error.retry_safe, error.health) == ("login_timeout", True, "degraded")
+
+
+def test_given_sandbox_token_at_production_host_when_classified_then_sandbox_cause() -> None:
+    payload = {"error": "invalid_grant", "error_description": "expired access/refresh token"}
+    error = classify(payload, host="https://login.salesforce.com", org_is_sandbox=True)
+    assert (type(error), error.cause) == (Reconnect, "sandbox_token_at_production")
+    assert "test.salesforce.com" in error.fix
+
+
+def test_given_same_error_at_the_sandbox_host_when_classified_then_plain_expiry() -> None:
+    payload = {"error": "invalid_grant", "error_description": "expired access/refresh token"}
+    assert classify(payload, host="https://test.salesforce.com", org_is_sandbox=True).cause == "refresh_token_expired"
+
+
+def test_given_access_denied_on_callback_when_classified_then_click_allow() -> None:
+    error = classify({"error": "access_denied", "error_description": "end-user denied authorization"})
+    assert error.cause == "access_denied" and "Allow" in error.fix
+
+
+@pytest.mark.parametrize(("status", "body", "kind", "cause", "retry", "health"), [
+    (401, [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}], RefreshAndRetry,
+     "session_expired", True, "connected"),
+    (403, "Bad_OAuth_Token", RefreshAndRetry, "session_expired", True, "connected"),
+    (403, [{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}], StopForToday,
+     "api_limit_reached", False, "degraded"),
+    (403, [{"message": "ConcurrentPerOrgLongTxn Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}], RetryLater,
+     "concurrent_limit", True, "degraded"),
+    (403, [{"message": "The REST API is not enabled for this Organization.", "errorCode": "API_DISABLED_FOR_ORG"}],
+     FixPermission, "api_disabled", False, "needs_reconnect"),
+    (403, [{"message": "API is disabled for this User", "errorCode": "API_DISABLED_FOR_USER"}], FixPermission,
+     "api_disabled_for_user", False, "needs_reconnect"),
+    (400, [{"message": "unable to obtain exclusive access to this record", "errorCode": "UNABLE_TO_LOCK_ROW",
+            "fields": []}], RetryLater, "record_locked", True, "degraded"),
+    (503, [{"message": "Server unavailable", "errorCode": "SERVER_UNAVAILABLE"}], RetryLater, "server_unavailable",
+     True, "degraded"),
+    (503, "<html>maintenance</html>", RetryLater, "server_unavailable", True, "degraded"),
+    (400, [{"message": "unexpected token", "errorCode": "MALFORMED_QUERY"}], BadInput, "bad_query", False, "connected"),
+    (412, [{"message": "The requested resource has been modified", "errorCode": "PRECONDITION_FAILED"}], ConsoleError,
+     "changed_since_read", False, "connected"),
+])
+def test_given_rest_error_when_classified_then_kind_cause_retry_and_health(status: int, body: object, kind: type,
+                                                                           cause: str, retry: bool, health: str) -> None:
+    class SalesforceLikeError(Exception):  # the duck shape of simple-salesforce's SalesforceError
+        def __init__(self) -> None:
+            super().__init__("x")
+            self.status, self.content = status, body
+
+    error = classify(SalesforceLikeError())
+    assert type(error) is kind
+    assert (error.cause, error.retry_safe, error.health) == (cause, retry, health)
+    assert error.fix
+
+
+def test_given_connection_refused_when_classified_then_network_degraded_retryable() -> None:
+    try:
+        requests.get("http://127.0.0.1:9/", timeout=2)
+    except requests.exceptions.RequestException as exc:
+        error = classify(exc)
+    assert isinstance(error, RetryLater)
+    assert (error.cause, error.retry_safe, error.health) == ("network", True, "degraded")
+
+
+def test_given_read_timeout_when_classified_then_not_retry_safe() -> None:
+    error = classify(requests.exceptions.ReadTimeout("read timed out"))
+    assert (error.cause, error.retry_safe) == ("network_timeout", False)
+
+
+def test_given_console_error_when_classified_then_returned_unchanged() -> None:
+    original = BadInput("x", fix="y", cause="z")
+    assert classify(original) is original
+
+
+def test_given_unknown_payload_when_classified_then_unexpected_with_text_kept() -> None:
+    error = classify({"errorCode": "SOMETHING_NEW", "message": "brand new failure"}, status=400)
+    assert error.cause == "unexpected" and "brand new failure" in error.message
