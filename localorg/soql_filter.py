@@ -114,9 +114,7 @@ class FilterCompiler:
             return lambda row: not inner(row)
         if isinstance(condition, BoolOp):
             items = [self.compile(item) for item in condition.items]
-            if condition.op == "AND":
-                return lambda row: all(p(row) for p in items)
-            return lambda row: any(p(row) for p in items)
+            return _chain(condition.op, items)
         return self._comparison(condition)
 
     def _error(self, comparison: Comparison, message: str, code: str = "MALFORMED_QUERY") -> SoqlError:
@@ -200,6 +198,17 @@ class FilterCompiler:
         return lambda row: not member(row)
 
 
+def _chain(op: str, items: list[Predicate]) -> Predicate:
+    """AND / OR as nested two-way closures: cheaper per row than all()/any() over a generator."""
+    first, rest = items[0], items[1:]
+    if not rest:
+        return first
+    second = _chain(op, rest)
+    if op == "AND":
+        return lambda row: first(row) and second(row)
+    return lambda row: first(row) or second(row)
+
+
 def sort_rows(rows: list[dict], keys: tuple[OrderKey, ...], resolver: Resolver) -> None:
     """Sort in place by ORDER BY keys: stable passes from the last key; NULLS FIRST for ASC, LAST for DESC by default."""
     bound = []
@@ -209,14 +218,18 @@ def sort_rows(rows: list[dict], keys: tuple[OrderKey, ...], resolver: Resolver) 
             message = f"field '{field.name}' can not be sorted in a query call"
             raise SoqlError("INVALID_FIELD", resolver.where(key.field.line, key.field.column, message))
         bound.append((key, field))
-    for key, field in reversed(bound):
-        nulls_first = (not key.descending) if key.nulls_first is None else key.nulls_first
-        null_low = nulls_first != key.descending
-        null_key = (0, 0) if null_low else (2, 0)
-        norm, get = normalizer(type_class(field.type)), field.getter
+    for key, field in reversed(bound):  # measured: faster than one pass with a tuple key
+        rows.sort(key=_sort_part(key, field), reverse=key.descending)
 
-        def sort_key(row: dict, norm: Callable = norm, get: Callable = get, null_key: tuple = null_key) -> tuple:
-            x = norm(get(row))
-            return null_key if x is None else (1, x)
 
-        rows.sort(key=sort_key, reverse=key.descending)
+def _sort_part(key: OrderKey, field: Resolved) -> Callable[[dict], tuple]:
+    """row -> (rank, value): nulls rank below or above every value as NULLS FIRST/LAST and the direction ask."""
+    nulls_first = (not key.descending) if key.nulls_first is None else key.nulls_first
+    null_key = (0, 0) if nulls_first != key.descending else (2, 0)
+    norm, get = normalizer(type_class(field.type)), field.getter
+
+    def sort_key(row: dict) -> tuple:
+        x = norm(get(row))
+        return null_key if x is None else (1, x)
+
+    return sort_key

@@ -96,19 +96,28 @@ class Resolver:
         parts = list(path.parts)
         if len(parts) > 1 and parts[0].lower() == self.sobject.lower() and parts[0].lower() not in self._fields(self.sobject)[1]:
             parts = parts[1:]  # `Lead.Email` FROM Lead: the object name may prefix a path
-        sobject, hops = self.sobject, []
+        candidates: tuple[str, ...] = (self.sobject,)
+        hops: list[Hop] = []
         for name in parts[:-1]:
-            lookup = self._fields(sobject)[1].get(name.lower())
+            lookup = self._first(candidates, 1, name)
             types = tuple(t for t in (lookup or {}).get("referenceTo", ()) if self.catalog.object_name(t))
             if lookup is None or not types:
                 raise SoqlError("INVALID_FIELD", self.where(path.line, path.column, _NO_RELATION.format(name=name)))
             hops.append(Hop(lookup["relationshipName"], lookup["name"], types))
-            sobject = types[0]
-        described = self._fields(sobject)[0].get(parts[-1].lower())
+            candidates = types
+        described = self._first(candidates, 0, parts[-1])
         if described is None:
-            message = _NO_COLUMN.format(field=path.text if not hops else parts[-1], entity=sobject)
+            message = _NO_COLUMN.format(field=path.text if not hops else parts[-1], entity=candidates[0])
             raise SoqlError("INVALID_FIELD", self.where(path.line, path.column, message))
         return Resolved(tuple(hops), described, self._getter(tuple(hops), described["name"]))
+
+    def _first(self, candidates: tuple[str, ...], table: int, name: str) -> dict | None:
+        """A field (table 0) or relationship (table 1) from the first candidate type that has it (polymorphic lookups)."""
+        for sobject in candidates:
+            found = self._fields(sobject)[table].get(name.lower())
+            if found is not None:
+                return found
+        return None
 
     def _getter(self, hops: tuple[Hop, ...], name: str) -> Callable[[dict], Any]:
         """A closure reading the value from a row, walking parent lookups through the cache."""
