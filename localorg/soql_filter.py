@@ -70,6 +70,8 @@ def _day_range(literal: Literal, kind: str, now: datetime) -> tuple[str, str]:
     """[start, end) of a relative date literal as keys for a date or datetime field (UTC days)."""
     today = (now if now.tzinfo else now.replace(tzinfo=timezone.utc)).astimezone(timezone.utc).date()
     name, n = literal.value
+    if n > 100_000:  # far beyond any org's history; timedelta would overflow
+        raise SoqlError("MALFORMED_QUERY", f"Invalid date literal: {literal.raw}")
     start, end = {
         "TODAY": (today, today + timedelta(days=1)),
         "YESTERDAY": (today - timedelta(days=1), today),

@@ -116,6 +116,7 @@ REFUSED: list[tuple[str, str]] = [
     (W + "Company = 'bad \\q escape'", "MALFORMED_QUERY"),
     (W + "Company = Acme", "MALFORMED_QUERY"),
     (W + "CreatedDate = LAST_WEEK", "MALFORMED_QUERY"),
+    (W + "CreatedDate = LAST_N_DAYS:99999999999", "MALFORMED_QUERY"),
     (W + "CreatedDate > 2024-01-01T00:00:00", "MALFORMED_QUERY"),
     (W + "CreatedDate > 2024-01-01", "MALFORMED_QUERY"),
     (W + "LastActivityDate > 2024-01-01T00:00:00Z", "MALFORMED_QUERY"),

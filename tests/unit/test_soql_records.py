@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from localorg.soql import BoolOp, Comparison, Not, SoqlError, execute, parse
+from localorg.soql import BoolOp, Comparison, Not, QueryResult, SoqlError, execute, parse
 from tests.unit.test_soql_catalog import (
     ACCOUNT_ACME,
     LEADS,
@@ -14,7 +14,7 @@ from tests.unit.test_soql_catalog import (
 )
 
 
-def run(soql: str, **kwargs: object):
+def run(soql: str, **kwargs: object) -> QueryResult:
     """Parse and execute against the in-memory catalog at API version 60.0."""
     return execute(parse(soql), MemoryCatalog(), version="60.0", now=NOW, **kwargs)
 
