@@ -19,6 +19,8 @@ from localorg.soql_filter import FilterCompiler, sort_rows
 from localorg.soql_grammar import parse
 from localorg.soql_resolve import Resolver, Shaper
 
+MAX_OFFSET = 2000  # Salesforce refuses a larger OFFSET (clients page with nextRecordsUrl instead)
+
 __all__ = [
     "BoolOp", "Catalog", "Comparison", "FieldPath", "Literal", "Not", "OrderKey", "Query", "QueryResult",
     "SoqlError", "execute", "parse",
@@ -31,7 +33,10 @@ def execute(query: Query, catalog: Catalog, *, version: str, now: datetime, incl
     Every name is bound before any row is read, so INVALID_TYPE / INVALID_FIELD come out even on an
     empty object. The WHERE tree is compiled once into a closure; rows are not copied. `now` anchors
     TODAY / YESTERDAY / LAST_N_DAYS:n (UTC days). COUNT() answers total_size with no records.
+    Besides the three SOQL codes, an OFFSET above 2,000 gives NUMBER_OUTSIDE_VALID_RANGE as in Salesforce.
     """
+    if query.offset is not None and query.offset > MAX_OFFSET:
+        raise SoqlError("NUMBER_OUTSIDE_VALID_RANGE", f"Maximum SOQL offset allowed is {MAX_OFFSET}")
     resolver = Resolver(query, catalog)
     selected = [resolver.resolve(path) for path in query.fields]
     shaper = None if query.count else Shaper(resolver, selected, version)

@@ -87,6 +87,7 @@ ACCEPTED: list[tuple[str, list[int]]] = [
     ("SELECT Id FROM Lead ORDER BY CreatedDate DESC LIMIT 2", [1, 2]),
     ("SELECT Id FROM Lead WHERE Company = 'Acme' OFFSET 1", [5]),
     ("SELECT Id FROM Lead OFFSET 20", []),
+    ("SELECT Id FROM Lead OFFSET 2000", []),
     ("SELECT Id FROM Lead LIMIT 0", []),
 ]
 
@@ -138,6 +139,7 @@ REFUSED: list[tuple[str, str]] = [
     (W + "Description = 'x'", "INVALID_FIELD"),
     ("SELECT Id FROM Lead ORDER BY Description", "INVALID_FIELD"),
     ("SELECT Id FROM Foo", "INVALID_TYPE"),
+    ("SELECT Id FROM Lead OFFSET 2001", "NUMBER_OUTSIDE_VALID_RANGE"),
     ("SELECT Id FROM Contact", "INVALID_TYPE"),
 ]
 
