@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -102,12 +102,12 @@ def datetime_key(text: str) -> str:
     y, mo, d, h, mi, s, ms, zulu, sign, oh, om = match.groups()
     try:
         moment = datetime(int(y), int(mo), int(d), int(h), int(mi), int(s), int((ms or "0").ljust(3, "0")) * 1000)
-    except ValueError as exc:
+        if not zulu:
+            moment -= timedelta(minutes=(int(oh) * 60 + int(om)) * (1 if sign == "+" else -1))
+    except (ValueError, OverflowError) as exc:
         raise SoqlError("MALFORMED_QUERY", f"Invalid date/time: {text}") from exc
-    if not zulu:
-        offset = (int(oh) * 60 + int(om)) * (1 if sign == "+" else -1)
-        moment = moment - timedelta(minutes=offset)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
+    return (f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:{moment.minute:02d}:"
+            f"{moment.second:02d}.{moment.microsecond // 1000:03d}")
 
 
 

@@ -122,6 +122,8 @@ REFUSED: list[tuple[str, str]] = [
     (W + "CreatedDate > 2024-01-01", "MALFORMED_QUERY"),
     (W + "LastActivityDate > 2024-01-01T00:00:00Z", "MALFORMED_QUERY"),
     (W + "LastActivityDate = 2024-02-30", "MALFORMED_QUERY"),
+    (W + "CreatedDate > 2024-01-01T25:00:00Z", "MALFORMED_QUERY"),
+    (W + "CreatedDate > 0001-01-01T00:00:00+01:00", "MALFORMED_QUERY"),
     (W + "CreatedDate > '2024-01-01T00:00:00Z'", "MALFORMED_QUERY"),
     (W + "NumberOfEmployees > '5'", "MALFORMED_QUERY"),
     (W + "Company = 5", "MALFORMED_QUERY"),
