@@ -122,6 +122,11 @@ class FilterCompiler:
     def _error(self, comparison: Comparison, message: str, code: str = "MALFORMED_QUERY") -> SoqlError:
         return SoqlError(code, self.resolver.where(comparison.field.line, comparison.field.column, message))
 
+    @staticmethod
+    def _boolean_null(literal: Literal, kind: str) -> Literal:
+        """On a boolean field null means false (Salesforce: `= null` is `= false`, `!= null` is `= true`)."""
+        return Literal("boolean", False, literal.raw) if kind == "boolean" and literal.kind == "null" else literal
+
     def _check(self, comparison: Comparison, field: Resolved, literal: Literal, kind: str) -> None:
         """Refuse a literal of the wrong type, as Salesforce does ("must be of type dateTime ...")."""
         accepted, word, quoted = _ACCEPTS[kind]
@@ -147,6 +152,7 @@ class FilterCompiler:
             regex = like_regex(literal.raw)
             return lambda row: (v := get(row)) is not None and regex.fullmatch(str(v)) is not None
         self._check(comparison, field, literal, kind)
+        literal = self._boolean_null(literal, kind)
         if literal.kind == "null":
             if op == "=":
                 return lambda row: get(row) is None
@@ -181,6 +187,7 @@ class FilterCompiler:
         has_null = False
         for literal in comparison.value:  # type: ignore[union-attr]
             self._check(comparison, field, literal, kind)
+            literal = self._boolean_null(literal, kind)
             if literal.kind == "null":
                 has_null = True
             elif literal.kind == "relative":

@@ -34,6 +34,8 @@ ACCEPTED: list[tuple[str, list[int]]] = [
     (W + "AnnualRevenue >= 1000000", [1, 11]),
     (W + "IsConverted = true", [3, 9]),
     (W + "IsConverted = FALSE AND Industry = 'Retail'", [7, 11]),
+    (W + "IsConverted = null AND Industry = 'Retail'", [7, 11]),
+    (W + "IsConverted != null", [3, 9]),
     (W + "Company LIKE 'Acme%'", [1, 5, 9]),
     (W + "Company LIKE 'acme'", [1, 5]),
     (W + "Company LIKE '%\\%%'", [3]),
