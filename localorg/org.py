@@ -14,7 +14,8 @@ from pathlib import Path
 from localorg import ids
 from localorg.errors import ApiError
 from localorg.schema import Schema
-from localorg.security import Access, compute_access, missing_field_permissions
+from localorg.seed_security import user_roles
+from localorg.security import OP_FIELDS, Access, compute_access, missing_field_permissions
 from localorg.store import Store
 from localorg.validate import defaults, derive, format_datetime
 
@@ -37,6 +38,7 @@ class User:
     active: bool
     api_enabled: bool
     view_setup: bool
+    role: str = ""
 
 
 def hash_password(password: str, salt: bytes | None = None) -> list:
@@ -160,7 +162,8 @@ class Org:
         return User(id=row["Id"], username=row["Username"], name=row.get("Name") or "",
                     first_name=row.get("FirstName") or "", last_name=row.get("LastName") or "",
                     email=row.get("Email") or "", profile_name=profile_name, active=bool(row.get("IsActive")),
-                    api_enabled=access.api_enabled, view_setup=access.view_setup)
+                    api_enabled=access.api_enabled, view_setup=access.view_setup,
+                    role=user_roles().get(row["Username"], "user"))
 
     def user_by_username(self, username: str) -> User | None:
         """Return the user with this username (case-insensitive), or None."""
@@ -175,8 +178,12 @@ class Org:
 
     def set_password(self, user_id: str, password: str) -> None:
         """Store a salted hash of a user's password (never the password itself)."""
+        self.set_password_hashes({user_id: hash_password(password)})
+
+    def set_password_hashes(self, entries: dict[str, list]) -> None:
+        """Store precomputed [salt_hex, hash_hex, rounds] entries by user Id (the seed hashes once)."""
         table = dict(self.store.meta_get("passwords", {}))  # type: ignore[arg-type]
-        table[user_id] = hash_password(password)
+        table.update(entries)
         self.store.meta_set("passwords", table)
 
     def check_password(self, username: str, password: str) -> User | None:
@@ -252,16 +259,14 @@ class Org:
 
     def set_object_permission(self, permission_set: str, sobject: str, **perms: bool) -> None:
         """Set object permissions (read/create/edit/delete/view_all/modify_all keywords) in a permission set."""
-        from localorg.security import _OP_FIELDS
-
         ps = self.permission_set_id(permission_set)
         name = self.schema.get(sobject).name  # type: ignore[union-attr]
-        values = {_OP_FIELDS[k]: v for k, v in perms.items()}
+        values = {OP_FIELDS[k]: v for k, v in perms.items()}
         rows = self.store.rows("ObjectPermissions", where="ParentId = ? AND SobjectType = ?", params=(ps, name))
         if rows:
             self.store.update("ObjectPermissions", rows[0]["Id"], values)
         else:
-            base = dict.fromkeys(_OP_FIELDS.values(), False)
+            base = dict.fromkeys(OP_FIELDS.values(), False)
             self.insert_system("ObjectPermissions", [{"ParentId": ps, "SobjectType": name, **base, **values}])
         self.security_changed()
 

@@ -7,7 +7,7 @@ from localorg.schema import Schema, SObjectType
 from localorg.store import Store
 
 OBJECT_OPS = ("read", "create", "edit", "delete", "view_all", "modify_all")
-_OP_FIELDS = {"read": "PermissionsRead", "create": "PermissionsCreate", "edit": "PermissionsEdit",
+OP_FIELDS = {"read": "PermissionsRead", "create": "PermissionsCreate", "edit": "PermissionsEdit",
               "delete": "PermissionsDelete", "view_all": "PermissionsViewAllRecords",
               "modify_all": "PermissionsModifyAllRecords"}
 # Objects every API user may read whatever the permission sets say (as in Salesforce).
@@ -100,7 +100,7 @@ def compute_access(store: Store, schema: Schema, user_id: str) -> Access:
         access.view_setup = True
     for op_row in store.rows("ObjectPermissions", where=f"ParentId IN ({marks})", params=params):
         perms = access.objects.setdefault(str(op_row["SobjectType"]).lower(), dict.fromkeys(OBJECT_OPS, False))
-        for op, col in _OP_FIELDS.items():
+        for op, col in OP_FIELDS.items():
             perms[op] |= bool(op_row.get(col))
     for fp in store.rows("FieldPermissions", where=f"ParentId IN ({marks})", params=params):
         key = str(fp["Field"]).lower()

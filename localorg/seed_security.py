@@ -3,10 +3,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from localorg.security import _OP_FIELDS
+from localorg.security import OP_FIELDS
 
 if TYPE_CHECKING:
     from localorg.org import Org
+
+
+def hash_password(password: str) -> list:
+    """Hash with the org's PBKDF2 scheme (imported lazily: localorg.org imports this module)."""
+    from localorg.org import hash_password as _hash
+
+    return _hash(password)
 
 DEMO_PASSWORD = "demo-password"
 DATA_OBJECTS = ("Lead", "Contact", "Account", "Opportunity")
@@ -14,17 +21,21 @@ NO_EDIT_FIELDS = {"Lead.Industry", "Lead.NumberOfEmployees", "Account.Industry",
 
 # name: (api, view_setup, object ops on the data objects, FLS edit?, fields never editable)
 PROFILES: dict[str, tuple[bool, bool, tuple[str, ...], bool, frozenset[str]]] = {
+    "System Administrator": (True, True, ("read", "create", "edit", "delete", "view_all", "modify_all"), True,
+                             frozenset()),
     "Integration User": (True, False, ("read", "create", "edit", "delete"), True, frozenset()),
     "Read Only": (True, False, ("read", "view_all"), False, frozenset()),
     "Standard User": (True, False, ("read", "create", "edit", "delete"), True, frozenset()),
     "Standard User - No API": (False, False, ("read", "create", "edit", "delete"), True, frozenset()),
     "Restricted User": (False, False, ("read", "create", "edit"), True, frozenset(NO_EDIT_FIELDS)),
 }
+ADMIN_PROFILE = "System Administrator"
 # Permission sets on top of profiles: name -> (label, api, view_setup).
 PERMISSION_SETS = {"Setup_Viewer": ("Setup Viewer", False, True), "API_Access": ("API Access", True, False)}
 
 # username, first, last, profile, active, extra permission sets, role (for the server's ready line)
 DEMO_USERS = [
+    ("admin@demo.test", "Ada", "Admin", "System Administrator", True, (), "admin"),
     ("integration@demo.test", "Ivy", "Integration", "Integration User", True, ("Setup_Viewer",), "integration"),
     ("auditor@demo.test", "Aaron", "Auditor", "Read Only", True, (), "read-only"),
     ("noapi@demo.test", "Nora", "Noapi", "Standard User - No API", True, (), "no-api"),
@@ -60,13 +71,14 @@ def seed_security(org: Org, *, admin_name: str = "Demo Org") -> list[str]:
         "DefaultLocaleSidKey": "en_US", "Country": "United States", "Division": None}])[0]
     profile_ids = org.insert_system("Profile", [{
         "Name": name, "UserType": "Standard", "PermissionsApiEnabled": api, "PermissionsViewSetup": setup,
-        "PermissionsModifyAllData": False, "PermissionsViewAllData": False,
+        "PermissionsModifyAllData": name == ADMIN_PROFILE, "PermissionsViewAllData": name == ADMIN_PROFILE,
         "Description": f"{name} (localorg demo)"} for name, (api, setup, *_rest) in PROFILES.items()])
     profiles = dict(zip(PROFILES, profile_ids))
     owned = org.insert_system("PermissionSet", [{
         "Name": "X00e" + pid[3:15], "Label": name, "IsOwnedByProfile": True, "ProfileId": pid,
         "PermissionsApiEnabled": PROFILES[name][0], "PermissionsViewSetup": PROFILES[name][1],
-        "PermissionsModifyAllData": False, "PermissionsViewAllData": False} for name, pid in profiles.items()])
+        "PermissionsModifyAllData": name == ADMIN_PROFILE, "PermissionsViewAllData": name == ADMIN_PROFILE}
+        for name, pid in profiles.items()])
     extra = org.insert_system("PermissionSet", [{
         "Name": name, "Label": label, "IsOwnedByProfile": False, "PermissionsApiEnabled": api,
         "PermissionsViewSetup": setup, "PermissionsModifyAllData": False, "PermissionsViewAllData": False}
@@ -77,7 +89,7 @@ def seed_security(org: Org, *, admin_name: str = "Demo Org") -> list[str]:
         for sobject in (*DATA_OBJECTS, "User"):
             granted = ("read",) if sobject == "User" else ops
             obj_rows.append({"ParentId": ps_id, "SobjectType": sobject,
-                             **{col: op in granted for op, col in _OP_FIELDS.items()}})
+                             **{col: op in granted for op, col in OP_FIELDS.items()}})
             if sobject == "User":
                 continue
             for f in schema.get(sobject).fields:  # type: ignore[union-attr]
@@ -101,8 +113,10 @@ def seed_security(org: Org, *, admin_name: str = "Demo Org") -> list[str]:
         assignments.append({"AssigneeId": uid, "PermissionSetId": owned[list(PROFILES).index(profile)],
                             "IsActive": True})
         assignments += [{"AssigneeId": uid, "PermissionSetId": psets[x], "IsActive": True} for x in extras]
-        org.set_password(uid, DEMO_PASSWORD)
     org.insert_system("PermissionSetAssignment", assignments)
+    # Every demo user has the same published password: one salted hash serves them all.
+    shared = hash_password(DEMO_PASSWORD)
+    org.set_password_hashes({uid: shared for uid in user_ids})
     by_name = dict(zip([p[0] for p in people], user_ids))
     org.set_sharing("Lead", "Private")
     shares = []

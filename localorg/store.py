@@ -41,6 +41,9 @@ class Store:
         self.conn.execute("CREATE TABLE IF NOT EXISTS _seq (prefix TEXT PRIMARY KEY, n INTEGER)")
         self.conn.execute("CREATE TABLE IF NOT EXISTS _share (sobject TEXT, owner_id TEXT, grantee_id TEXT,"
                           " access TEXT, PRIMARY KEY (sobject, owner_id, grantee_id))")
+        # Decoded rows per object (deleted included) with an Id -> position index; kept in step with
+        # every write, dropped on rollback. Reads of 50,000 rows then cost a list copy, not a SELECT.
+        self._cache: dict[str, tuple[list[dict], dict[str, int]]] = {}
         self._columns: dict[str, list[str]] = {}
         self._bools: dict[str, list[str]] = {}
         for obj in schema.objects.values():
@@ -88,6 +91,7 @@ class Store:
                 yield
             except BaseException:
                 self._depth -= 1
+                self._cache.clear()
                 if depth == 0:
                     self.conn.execute("ROLLBACK")
                 else:
@@ -137,6 +141,12 @@ class Store:
                   for r in records]
         with self.transaction():
             self.conn.executemany(sql, params)
+            cached = self._cache.get(obj.name)
+            if cached is not None:
+                rows, index = cached
+                for r in records:
+                    index[r["Id"]] = len(rows)
+                    rows.append({c: r.get(c) for c in cols})
 
     def update(self, sobject: str, record_id: str, values: dict) -> None:
         """Set some fields of one record (canonical keys)."""
@@ -149,6 +159,10 @@ class Store:
         params = [int(values[k]) if k in bools and values[k] is not None else values[k] for k in keys]
         with self.transaction():
             self.conn.execute(sql, (*params, record_id))
+            cached = self._cache.get(obj.name)
+            if cached is not None and record_id in cached[1]:
+                pos = cached[1][record_id]
+                cached[0][pos] = {**cached[0][pos], **{k: values[k] for k in keys}}
 
     def _decode(self, obj: SObjectType, cols: list[str], raw: list[tuple]) -> list[dict]:
         bools = self._bools[obj.name]
@@ -178,6 +192,12 @@ class Store:
              params: tuple = ()) -> list[dict]:
         """Return every record of an object in insertion order (soft-deleted ones only on request)."""
         obj = self._obj(sobject)
+        if not where:
+            with self.lock:
+                rows = self._cached_rows(obj)
+                if include_deleted:
+                    return [dict(r) for r in rows]
+                return [dict(r) for r in rows if not r.get("IsDeleted")]
         cols = self._columns[obj.name]
         clauses = [] if include_deleted or "IsDeleted" not in cols else ["IsDeleted = 0"]
         if where:
@@ -189,6 +209,17 @@ class Store:
         with self.lock:
             raw = self.conn.execute(sql, params).fetchall()
         return self._decode(obj, cols, raw)
+
+    def _cached_rows(self, obj: SObjectType) -> list[dict]:
+        """Return the object's cached rows, loading them on first use (call with the lock held)."""
+        cached = self._cache.get(obj.name)
+        if cached is None:
+            cols = self._columns[obj.name]
+            sql = f"SELECT {', '.join(_q(c) for c in cols)} FROM {table_name(obj)} ORDER BY rowid"
+            rows = self._decode(obj, cols, self.conn.execute(sql).fetchall())
+            cached = (rows, {r["Id"]: i for i, r in enumerate(rows)})
+            self._cache[obj.name] = cached
+        return cached[0]
 
     def count(self, sobject: str) -> int:
         """Return how many rows (deleted included) an object's table holds."""
