@@ -90,15 +90,15 @@ def _login_page(app: Any, params: dict[str, str], error: str | None = None, user
     demo = [u for u in users if u.username.endswith("@demo.test")]
     buttons = "".join(
         f"<form method=post action='/services/oauth2/authorize'>{_hidden(params)}"
-        f"<input type=hidden name=step value=login><input type=hidden name=username value='{html.escape(u.username)}'>"
-        f"<input type=hidden name=password value='demo-password'>"
+        f"<input type=hidden name='step' value='login'><input type=hidden name='username' value='{html.escape(u.username)}'>"
+        f"<input type=hidden name='password' value='demo-password'>"
         f"<button type=submit data-username='{html.escape(u.username)}'>{html.escape(u.name)} "
         f"<span class=small>{html.escape(u.username)} · {html.escape(u.profile_name)}</span></button></form>"
         for u in demo[:30])
     err = f"<p class=err id=error>{html.escape(error)}</p>" if error else ""
     body = (f"<h1>Log in to {html.escape(app.org.name)}</h1>{err}"
             f"<form method=post action='/services/oauth2/authorize' id=login>{_hidden(params)}"
-            f"<input type=hidden name=step value=login>"
+            f"<input type=hidden name='step' value='login'>"
             f"<label for=username>Username</label><input type=text id=username name=username autocomplete=username value='{html.escape(username)}'>"
             f"<label for=password>Password</label><input type=password id=password name=password autocomplete=current-password>"
             f"<button type=submit id=Login>Log In</button></form>"
@@ -111,8 +111,8 @@ def _consent_page(app: Any, connected: ConnectedApp, user: Any, ticket: str, sco
     scopes = "".join(f"<li>{html.escape(s)}</li>" for s in (scope or "api id refresh_token").split())
     body = (f"<h1>Allow access?</h1><p><b>{html.escape(connected.name)}</b> is asking to access "
             f"{html.escape(app.org.name)} as <b>{html.escape(user.username)}</b>:</p><ul>{scopes}</ul>"
-            f"<form method=post action='/services/oauth2/authorize'><input type=hidden name=step value=consent>"
-            f"<input type=hidden name=ticket value='{html.escape(ticket)}'>"
+            f"<form method=post action='/services/oauth2/authorize'><input type=hidden name='step' value='consent'>"
+            f"<input type=hidden name='ticket' value='{html.escape(ticket)}'>"
             f"<button type=submit name=decision value=allow id=oaapprove>Allow</button>"
             f"<button type=submit name=decision value=deny id=oadeny>Deny</button></form>")
     return _page("Allow Access? | localorg", body)

@@ -225,7 +225,7 @@ def start(data_dir: Path | None = None, *, seed: str = "demo", host: str = "127.
     https.base_url, plain.base_url = instance_url, login_url
     threads = []
     for server in (https, plain):
-        t = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True,
+        t = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
                              name=f"localorg-{'https' if server.secure else 'http'}")
         t.start()
         threads.append(t)
