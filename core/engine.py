@@ -315,10 +315,10 @@ def disconnect(name: str, *, actor: Actor, force: bool = False, base: Path | Non
         oauth.revoke(record.token_url, token=record.refresh_token or record.access_token, client_id=record.client_id,
                      client_secret=record.client_secret, ca_file=record.ca_file)
     except ConsoleError as exc:
-        if not force and exc.retry_safe:
+        if not force:
             raise type(exc)(f"Could not revoke the sign-in at Salesforce: {exc.message}",
                             fix=exc.fix + " Or disconnect with force to forget it locally (then revoke it in "
-                            "Salesforce: Setup → Connected Apps OAuth Usage).", retry_safe=True, cause=exc.cause,
-                            health=exc.health) from None
+                            "Salesforce: Setup → Connected Apps OAuth Usage).", retry_safe=exc.retry_safe,
+                            cause=exc.cause, health=exc.health) from None
     store.delete(name)
     shared_cache.evict_connection(name, root)

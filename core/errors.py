@@ -152,6 +152,11 @@ OAUTH_RULES: tuple[Rule, ...] = (
          "Check the username and the environment (Production, Sandbox or My Domain). For the JWT flow, "
          "check that the certificate uploaded to the connected app matches the key file and that the "
          "user is pre-authorized.", False, codes=("invalid_grant",), text=("authentication failure",)),
+    Rule(Reconnect, "jwt_rejected", "Salesforce rejected the JWT assertion.",
+         "Check that the certificate uploaded to the connected app ('Use digital signatures') matches the key "
+         "file, that the audience is the login host you connect to (login, test or My Domain), and that this "
+         "machine's clock is right.", False, codes=("invalid_grant",),
+         text=("invalid assertion", "audience", "assertion")),
     Rule(Reconnect, "code_expired", "The sign-in took too long or its link was used twice.",
          "Start again from Connect and finish the Salesforce sign-in within a few minutes.", False,
          codes=("invalid_grant",), text=("authorization code", "invalid code", "code_verifier", "verifier")),

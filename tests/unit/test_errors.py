@@ -17,6 +17,8 @@ from core.errors import (BadInput, ConsoleError, FixPermission, Reconnect, Refre
     ("authentication failure", "authentication_failure", "username"),
     ("invalid authorization code", "code_expired", "Start again"),
     ("invalid code verifier", "code_expired", "Start again"),
+    ("invalid assertion", "jwt_rejected", "certificate"),
+    ("audience is invalid", "jwt_rejected", "audience"),
 ])
 def test_given_invalid_grant_when_classified_then_reconnect_with_cause_and_fix(description: str, cause: str,
                                                                                fix_word: str) -> None:
