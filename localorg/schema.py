@@ -187,6 +187,9 @@ def _from_describe(data: dict) -> SObjectType:
     for raw in data["fields"]:
         base = field_dict(name, raw["name"], raw.get("type", "string"))
         base.update(copy.deepcopy(raw))
+        if "permissionable" not in raw:
+            base["permissionable"] = ((base["nillable"] or base["type"] == "boolean") and base["createable"]
+                                      and not base["calculated"])
         obj.fields.append(base)
     obj.index()
     return obj

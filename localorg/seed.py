@@ -19,7 +19,7 @@ FREE_MAIL = ("gmail.com", "yahoo.com", "outlook.com", "hotmail.com", "gmx.de")
 # Fraction of blanks per enrichable field (each within 30-60%).
 BLANKS = {"Industry": 0.42, "NumberOfEmployees": 0.48, "AnnualRevenue": 0.55, "Phone": 0.36,
           "Description": 0.58, "Title": 0.33, "Website": 0.40, "Street": 0.45, "City": 0.38,
-          "State": 0.47, "PostalCode": 0.44, "Country": 0.35}
+          "State": 0.35, "PostalCode": 0.44, "Country": 0.35}
 
 _FIRST = ("Anna Ben Carla Diego Elena Farid Greta Hugo Ines Jonas Kira Leon Mara Nils Omar Paula Quinn Rosa "
           "Sami Tara Umut Vera Wim Xena Yusuf Zoe Aiko Bruno Chloé Dario Esme Felix Hana Igor Julia Karim "
