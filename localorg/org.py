@@ -15,7 +15,8 @@ from localorg import ids
 from localorg.errors import ApiError
 from localorg.schema import Schema
 from localorg.seed_security import user_roles
-from localorg.security import OP_FIELDS, Access, compute_access, missing_field_permissions
+from localorg.org_admin import SecurityAdmin
+from localorg.security import Access, compute_access, missing_field_permissions
 from localorg.store import Store
 from localorg.validate import defaults, derive, format_datetime
 
@@ -48,7 +49,7 @@ def hash_password(password: str, salt: bytes | None = None) -> list:
     return [salt.hex(), digest.hex(), _PBKDF2_ROUNDS]
 
 
-class Org:
+class Org(SecurityAdmin):
     """One local Salesforce org in a SQLite file: schema, records, users, security, validation rules."""
 
     def __init__(self, db_path: Path, *, schema_dir: Path | None = None,
@@ -112,11 +113,17 @@ class Org:
         from localorg.seed import seed_org
 
         with self.store.transaction():
-            if self.store.count("Organization"):
-                return
-            seed_org(self, kind)
-            self._grant_new_fields()
+            if not self.store.count("Organization"):
+                seed_org(self, kind)
+                self._grant_new_fields()
         self.security_changed()
+        self.warm()
+
+    def warm(self) -> None:
+        """Load the data objects' rows into the store's cache so the first query is as fast as the rest."""
+        for obj in self.schema.objects.values():
+            if not obj.virtual and not obj.setup:
+                self.store.rows(obj.name)
 
     def _grant_new_fields(self) -> None:
         new = missing_field_permissions(self.store, self.schema)
@@ -230,57 +237,6 @@ class Org:
         with self._lock:
             self._access[user_id] = (version, computed)
         return computed
-
-    def permission_set_id(self, name: str) -> str:
-        """Return the Id of a permission set by Name, or of the profile-owned one by profile Name."""
-        for ps in self.store.rows("PermissionSet"):
-            if ps["Name"] == name:
-                return ps["Id"]
-        for prof in self.store.rows("Profile"):
-            if prof["Name"] == name:
-                owned = self.store.rows("PermissionSet", where="ProfileId = ? AND IsOwnedByProfile = 1",
-                                        params=(prof["Id"],))
-                return owned[0]["Id"]
-        raise KeyError(name)
-
-    def set_field_permission(self, permission_set: str, sobject: str, field: str, *, read: bool,
-                             edit: bool) -> None:
-        """Set field-level security for a field in a permission set (or a profile, by its Name)."""
-        ps = self.permission_set_id(permission_set)
-        key = f"{self.schema.get(sobject).name}.{self.schema.get(sobject).field(field)['name']}"  # type: ignore[union-attr,index]
-        rows = self.store.rows("FieldPermissions", where="ParentId = ? AND lower(Field) = ?", params=(ps, key.lower()))
-        values = {"PermissionsRead": read or edit, "PermissionsEdit": edit, "SystemModstamp": self.now_text()}
-        if rows:
-            self.store.update("FieldPermissions", rows[0]["Id"], values)
-        else:
-            self.insert_system("FieldPermissions", [{"ParentId": ps, "SobjectType": key.split(".")[0],
-                                                     "Field": key, **values}])
-        self.security_changed()
-
-    def set_object_permission(self, permission_set: str, sobject: str, **perms: bool) -> None:
-        """Set object permissions (read/create/edit/delete/view_all/modify_all keywords) in a permission set."""
-        ps = self.permission_set_id(permission_set)
-        name = self.schema.get(sobject).name  # type: ignore[union-attr]
-        values = {OP_FIELDS[k]: v for k, v in perms.items()}
-        rows = self.store.rows("ObjectPermissions", where="ParentId = ? AND SobjectType = ?", params=(ps, name))
-        if rows:
-            self.store.update("ObjectPermissions", rows[0]["Id"], values)
-        else:
-            base = dict.fromkeys(OP_FIELDS.values(), False)
-            self.insert_system("ObjectPermissions", [{"ParentId": ps, "SobjectType": name, **base, **values}])
-        self.security_changed()
-
-    def set_sharing(self, sobject: str, model: str) -> None:
-        """Set an object's organization-wide default: 'Private', 'Read' or 'ReadWrite'."""
-        sharing = dict(self.store.meta_get("sharing", {}))  # type: ignore[arg-type]
-        sharing[self.schema.get(sobject).name] = model  # type: ignore[union-attr]
-        self.store.meta_set("sharing", sharing)
-        self.security_changed()
-
-    def share(self, sobject: str, owner_id: str, grantee_id: str, access: str = "Edit") -> None:
-        """Share every record `owner_id` owns of an object with `grantee_id` ('Read' or 'Edit')."""
-        self.store.add_shares([(self.schema.get(sobject).name, owner_id, grantee_id, access)])  # type: ignore[union-attr]
-        self.security_changed()
 
     # -- rules, transactions, views ---------------------------------------------------------------
 

@@ -99,13 +99,19 @@ class UserView:
 
     # -- records ----------------------------------------------------------------------------------
 
-    def _record(self, obj: SObjectType, record_id: str) -> dict:
-        """Return a live record visible to the user (404 NOT_FOUND otherwise; 404 ENTITY_IS_DELETED)."""
+    def _record(self, obj: SObjectType, record_id: str, *, reading: bool = False) -> dict:
+        """Return a live record visible to the user.
+
+        404 NOT_FOUND when absent or invisible; a deleted record is NOT_FOUND to a read and
+        ENTITY_IS_DELETED to a write, as Salesforce answers.
+        """
         rid = ids.normalize(record_id)
         rec = self.org.store.get(obj.name, rid) if rid and not obj.virtual else None
         if rec is None or not self.access.can_see(obj, rec):
             raise not_found()
         if rec.get("IsDeleted"):
+            if reading:
+                raise not_found()
             raise ApiError(404, "ENTITY_IS_DELETED", "entity is deleted", [])
         return rec
 
@@ -113,7 +119,7 @@ class UserView:
             version: str = DEFAULT_VERSION) -> dict:
         """Return one record with its `attributes`, only readable fields (or the ones asked for)."""
         obj = self._object(sobject)
-        rec = self._record(obj, record_id)
+        rec = self._record(obj, record_id, reading=True)
         if fields:
             chosen = []
             for name in fields:

@@ -206,3 +206,16 @@ def test_given_owner_relationship_when_queried_then_parent_user_resolved(demo: O
     for rec in result.records:
         lead = v.get("Lead", rec["Id"])
         assert rec["Owner"]["Name"] == owners[lead["OwnerId"]].name
+
+
+def test_given_public_read_only_sharing_when_other_user_edits_then_insufficient_access_until_shared(fresh: Org) -> None:
+    fresh.set_sharing("Account", "Read")
+    maria, james = view(fresh, "maria.garcia@demo.test"), view(fresh, "james.smith@demo.test")
+    account = maria.create("Account", {"Name": "Maria's Account"})
+    assert james.get("Account", account)["Name"] == "Maria's Account"
+    with pytest.raises(ApiError) as err:
+        james.update("Account", account, {"Phone": "1"})
+    assert err.value.error_code == "INSUFFICIENT_ACCESS_OR_READONLY"
+    fresh.share("Account", maria.user.id, james.user.id, "Edit")
+    view(fresh, "james.smith@demo.test").update("Account", account, {"Phone": "1"})
+    assert maria.get("Account", account)["Phone"] == "1"

@@ -167,6 +167,9 @@ def test_given_deleted_record_when_read_then_404_but_query_all_rows_keep_it(inte
     assert err.value.status == 404
     assert [r["Id"] for r in integration.catalog().rows("Lead")] == []
     assert [(r["Id"], r["IsDeleted"]) for r in integration.catalog().rows("Lead", include_deleted=True)] == [(lead, True)]
+    with pytest.raises(ApiError) as err:
+        integration.update("Lead", lead, {"Phone": "1"})
+    assert (err.value.status, err.value.error_code) == (404, "ENTITY_IS_DELETED")
 
 
 def test_given_validation_rule_when_predicate_true_then_field_custom_validation_exception(org: Org,
