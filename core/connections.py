@@ -43,6 +43,47 @@ class ConnectionInfo:
     integration_user_hint: str | None
 
 
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: operators connect, disconnect and write; viewers only read."""
+
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class ConnectedApp:
+    """The connected app (External Client App) the console signs in through."""
+
+    client_id: str
+    client_secret: str | None
+    callback_url: str
+
+    def __repr__(self) -> str:  # never print the secret
+        return f"ConnectedApp(client_id={self.client_id!r}, callback_url={self.callback_url!r})"
+
+
+@dataclass(frozen=True)
+class Health:
+    """The state of a connection now: connected, needs_reconnect (cause + fix) or degraded (transient)."""
+
+    status: str
+    cause: str | None
+    fix: str | None
+    retry_safe: bool
+    checked_at: str
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class ApiUsage:
+    """Daily API requests used of the org's allowance, from /limits or the Sforce-Limit-Info header."""
+
+    used: int
+    max: int
+    source: str
+
+
 def now_iso() -> str:
     """UTC now, ISO 8601 with seconds."""
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()

@@ -6,13 +6,14 @@ Every function finds the data directory through settings.data_dir() (CONSOLE_DAT
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import threading
 from pathlib import Path
 from typing import Any
 
 from core import cache as shared_cache
 from core import demo, errors, oauth, settings
-from core.connections import ConnectionInfo, build_record, client_for, info_from, now_iso
+from core.connections import (Actor, ApiUsage, ConnectedApp, ConnectionInfo, Health, build_record, client_for,
+                              info_from, now_iso)
 from core.environments import Environment, environment, my_domain_warnings
 from core.errors import ConsoleError, NotAllowed, Reconnect
 from core.salesforce import OrgClient, StaticTokens
@@ -26,48 +27,9 @@ __all__ = [
 ]
 
 _STATE_KEY = "oauth-state"
+_clients: dict[tuple[Path, str], tuple[tuple[str, ...], OrgClient]] = {}
+_clients_guard = threading.Lock()
 _EXPIRED_LINK = ("This sign-in link has expired or was already used.", "Start again from Connect.")
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting: operators connect, disconnect and write; viewers only read."""
-
-    name: str
-    role: str
-
-
-@dataclass(frozen=True)
-class ConnectedApp:
-    """The connected app (External Client App) the console signs in through."""
-
-    client_id: str
-    client_secret: str | None
-    callback_url: str
-
-    def __repr__(self) -> str:  # never print the secret
-        return f"ConnectedApp(client_id={self.client_id!r}, callback_url={self.callback_url!r})"
-
-
-@dataclass(frozen=True)
-class Health:
-    """The state of a connection now: connected, needs_reconnect (cause + fix) or degraded (transient)."""
-
-    status: str
-    cause: str | None
-    fix: str | None
-    retry_safe: bool
-    checked_at: str
-    message: str | None = None
-
-
-@dataclass(frozen=True)
-class ApiUsage:
-    """Daily API requests used of the org's allowance, from /limits or the Sforce-Limit-Info header."""
-
-    used: int
-    max: int
-    source: str
 
 
 def _require_operator(actor: Actor, action: str) -> None:
@@ -177,6 +139,7 @@ def _store_connection(root: Path, *, name: str, env: Environment, token: dict[st
                         retry_safe=exc.retry_safe, cause=exc.cause, health=exc.health, status=exc.status,
                         code=exc.code) from None
     TokenStore(root).save(record)
+    _forget_client(root, name)
     shared_cache.evict_connection(name, root)
     return info_from(record)
 
@@ -234,14 +197,30 @@ def connection(name: str, *, base: Path | None = None) -> ConnectionInfo | None:
 
 
 def open_client(name: str, *, base: Path | None = None) -> OrgClient:
-    """An OrgClient for a stored connection (for the snapshot, permissions and apply modules)."""
+    """The OrgClient of a stored connection (snapshot, permissions and apply use it too).
+
+    One client, hence one requests.Session, per connection and process, rebuilt when the
+    connection is re-made; its refreshes go through the store, so other processes see them.
+    """
     root = _base(base)
     store = TokenStore(root)
     record = store.load(name)
     if record is None:
         raise Reconnect(f"There is no connection named {name!r}.", fix="Connect it from Connect.",
                         cause="not_connected")
-    return client_for(record, store, root)
+    identity = (record.connected_at, record.org_id, record.user_id, record.instance_url)
+    with _clients_guard:
+        cached = _clients.get((root, name))
+        if cached is not None and cached[0] == identity:
+            return cached[1]
+        client = client_for(record, store, root)
+        _clients[(root, name)] = (identity, client)
+        return client
+
+
+def _forget_client(root: Path, name: str) -> None:
+    with _clients_guard:
+        _clients.pop((root, name), None)
 
 
 def _health_from(error: ConsoleError) -> Health:
@@ -321,4 +300,5 @@ def disconnect(name: str, *, actor: Actor, force: bool = False, base: Path | Non
                             "Salesforce: Setup → Connected Apps OAuth Usage).", retry_safe=exc.retry_safe,
                             cause=exc.cause, health=exc.health) from None
     store.delete(name)
+    _forget_client(root, name)
     shared_cache.evict_connection(name, root)

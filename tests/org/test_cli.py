@@ -79,3 +79,15 @@ def test_given_demo_org_started_when_stopped_then_process_gone(data_dir: Path) -
     assert address is not None
     assert cli(data_dir, "demo", "stop").returncode == 0
     assert not demo.is_running(address) and demo.read_address(data_dir) is None
+
+
+def test_given_two_sessions_starting_the_demo_org_at_once_then_one_process_serves_both(data_dir: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "CONSOLE_SECRET_KEY"}
+    env["CONSOLE_DATA_DIR"] = str(data_dir)
+    runs = [subprocess.Popen([sys.executable, "-m", "core", "demo", "start"], cwd=ROOT, env=env, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    pids = {out.rsplit("pid ", 1)[1].strip(" )\n") for out, _ in outputs}
+    address = demo.read_address(data_dir)
+    assert address is not None and pids == {str(address.pid)}

@@ -114,3 +114,13 @@ def test_given_console_error_when_classified_then_returned_unchanged() -> None:
 def test_given_unknown_payload_when_classified_then_unexpected_with_text_kept() -> None:
     error = classify({"errorCode": "SOMETHING_NEW", "message": "brand new failure"}, status=400)
     assert error.cause == "unexpected" and "brand new failure" in error.message
+
+
+def test_given_classifier_tables_when_read_then_every_row_has_cause_fix_and_a_known_health() -> None:
+    from core.error_rules import NETWORK_RULES, OAUTH_RULES, REST_RULES
+
+    for rule in (*OAUTH_RULES, *REST_RULES, *NETWORK_RULES):
+        built = rule.kind("m", fix=rule.fix, retry_safe=rule.retry_safe, cause=rule.cause, health=rule.health)
+        assert rule.cause and rule.fix.endswith((".", ")")), rule
+        assert built.health in ("connected", "needs_reconnect", "degraded"), rule
+        assert not (rule.kind is StopForToday and rule.retry_safe), rule  # the daily limit is never retried
