@@ -116,15 +116,29 @@ def _walk(record: Any, parts: tuple[str, ...]) -> tuple[Any, list[str]]:
 
 
 def _flatten(parsed: Any, records: list[dict]) -> tuple[list[str], list[list[str]]]:
+    """CSV header (canonical dotted names) and rows for the SELECT list; a null parent gives empty cells."""
     paths = [tuple(p.parts) for p in parsed.fields]
-    header = [".".join(p) for p in paths]
+    keys: list[tuple[str, ...]] = list(paths)
     for i, path in enumerate(paths):
         for rec in records:
             _, names = _walk(rec, path)
             if len(names) == len(path):
-                header[i] = ".".join(names)
+                keys[i] = tuple(names)
                 break
-    rows = [[_cell(_walk(rec, path)[0]) for path in paths] for rec in records]
+    header = [".".join(k) for k in keys]
+
+    def cell(rec: dict, key: tuple[str, ...]) -> str:
+        value: Any = rec.get(key[0])
+        for part in key[1:]:
+            value = value.get(part) if isinstance(value, dict) else None
+        return _cell(value)
+
+    simple = all(len(k) == 1 for k in keys)
+    if simple:
+        names = [k[0] for k in keys]
+        rows = [[_cell(rec.get(n)) for n in names] for rec in records]
+    else:
+        rows = [[cell(rec, k) for k in keys] for rec in records]
     return header, rows
 
 
