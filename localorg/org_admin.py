@@ -79,3 +79,16 @@ class SecurityAdmin:
         self.store.add_shares([(self.schema.get(sobject).name, owner_id, grantee_id, access)])  # type: ignore[union-attr]
         self.security_changed()
 
+    def set_picklist_restricted(self, sobject: str, field: str, restricted: bool) -> None:
+        """Make a picklist restricted (or not), as an admin ticking 'Restrict picklist' in Setup."""
+        self.schema.set_picklist_restricted(sobject, field, restricted)
+
+    def set_assignment_rule(self, sobject: str, owner_id: str | None) -> None:
+        """Route records written with auto-assignment on (Sforce-Auto-Assign: TRUE) to `owner_id`; None: no rule."""
+        rules = dict(self.store.meta_get("assignment", {}))  # type: ignore[arg-type]
+        rules[self.schema.get(sobject).name] = owner_id  # type: ignore[union-attr]
+        self.store.meta_set("assignment", rules)
+
+    def assignment_owner(self, sobject: str) -> str | None:
+        """Return the owner the active assignment rule of an object gives, or None."""
+        return dict(self.store.meta_get("assignment", {})).get(sobject)  # type: ignore[arg-type]

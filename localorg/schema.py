@@ -205,7 +205,6 @@ class Schema:
         if schema_dir is not None:
             for path in sorted(Path(schema_dir).glob("*.json")):
                 self.add(_from_describe(json.loads(path.read_text(encoding="utf-8"))))
-        self.set_picklist_restricted("Lead", "Status", True)
 
     def add(self, obj: SObjectType) -> None:
         """Add an object, replacing a built-in of the same name."""

@@ -135,16 +135,24 @@ class UserView:
             out[f["name"]] = rec.get(f["name"])
         return out
 
-    def create(self, sobject: str, values: dict) -> str:
-        """Create a record as this user; returns its 18-character Id (ApiError on any refusal)."""
+    def create(self, sobject: str, values: dict, *, auto_assign: bool = False) -> str:
+        """Create a record as this user; returns its 18-character Id (ApiError on any refusal).
+
+        auto_assign=True plays Sforce-Auto-Assign: TRUE: an assignment rule set with
+        Org.set_assignment_rule then picks the owner.
+        """
         obj = self._object(sobject)
         if not self._can(obj, "create"):
             raise insufficient_access()
-        return self._save(obj, values, None)
+        return self._save(obj, values, None, auto_assign=auto_assign)
 
     def update(self, sobject: str, record_id: str, values: dict, *,
-               if_unmodified_since: datetime | None = None) -> None:
-        """Update a record as this user: 412 when it changed after if_unmodified_since (second precision)."""
+               if_unmodified_since: datetime | None = None, auto_assign: bool = False) -> None:
+        """Update a record as this user: 412 when it changed after if_unmodified_since (second precision).
+
+        auto_assign=True plays Sforce-Auto-Assign: TRUE (Salesforce's default on Lead updates): an
+        assignment rule set with Org.set_assignment_rule re-assigns the owner.
+        """
         obj = self._object(sobject)
         with self.org.transaction():
             rec = self._record(obj, record_id)
@@ -156,7 +164,7 @@ class UserView:
                                    "The requested resource has been modified since the If-Unmodified-Since date.")
             if not self._can(obj, "edit") or not self.access.can_edit_record(obj, rec):
                 raise insufficient_access()
-            self._save(obj, values, rec)
+            self._save(obj, values, rec, auto_assign=auto_assign)
 
     def delete(self, sobject: str, record_id: str) -> None:
         """Soft-delete a record as this user (IsDeleted = true; queryAll still returns it)."""
@@ -169,7 +177,7 @@ class UserView:
             self.org.store.update(obj.name, rec["Id"], {"IsDeleted": True, "LastModifiedDate": now,
                                                         "SystemModstamp": now, "LastModifiedById": self.user.id})
 
-    def _save(self, obj: SObjectType, values: dict, existing: dict | None) -> str:
+    def _save(self, obj: SObjectType, values: dict, existing: dict | None, *, auto_assign: bool = False) -> str:
         """Validate and write one record the way Salesforce orders its checks."""
         creating = existing is None
         canon: dict = {}
@@ -203,6 +211,9 @@ class UserView:
             if v is not None and fields[n]["type"] == "reference":  # type: ignore[index]
                 self._check_reference(fields[n], v)  # type: ignore[arg-type]
         derive(obj, record)
+        rule_owner = self.org.assignment_owner(obj.name) if auto_assign else None
+        if rule_owner and obj.field("OwnerId"):
+            record["OwnerId"] = rule_owner
         for field_name, message, predicate in self.org.validation_rules(obj.name):
             if predicate(dict(record)):
                 raise ApiError(400, "FIELD_CUSTOM_VALIDATION_EXCEPTION", message, [field_name] if field_name else [])

@@ -218,3 +218,23 @@ def test_given_org_reopened_when_read_then_records_persist(tmp_path: Path, clock
     view = again.as_user(again.user_by_username("integration@demo.test").id)  # type: ignore[union-attr]
     assert [r["Id"] for r in view.catalog().rows("Lead")] == [lead]
     assert len(again.users()) == 21
+
+
+def test_given_assignment_rule_when_auto_assign_on_then_owner_changes_else_kept(org: Org, integration: UserView) -> None:
+    queue_owner = org.user_by_username("maria.garcia@demo.test").id  # type: ignore[union-attr]
+    org.set_assignment_rule("Lead", queue_owner)
+    lead = _lead(integration)
+    integration.update("Lead", lead, {"Phone": "1"})
+    assert integration.get("Lead", lead)["OwnerId"] == integration.user.id
+    integration.update("Lead", lead, {"Phone": "2"}, auto_assign=True)
+    assert integration.get("Lead", lead)["OwnerId"] == queue_owner
+
+
+def test_given_industry_made_restricted_when_unknown_value_written_then_refused(org: Org, integration: UserView) -> None:
+    lead = _lead(integration, Industry="Space Mining")
+    org.set_picklist_restricted("Lead", "Industry", True)
+    assert {f["name"]: f for f in integration.describe("Lead")["fields"]}["Industry"]["restrictedPicklist"] is True
+    with pytest.raises(ApiError) as err:
+        integration.update("Lead", lead, {"Industry": "Asteroid Farming"})
+    assert err.value.message == "Industry: bad value for restricted picklist field: Asteroid Farming"
+    integration.update("Lead", lead, {"Industry": "Energy"})
