@@ -14,7 +14,7 @@ from core import cache as shared_cache
 from core import demo, errors, oauth, settings
 from core.connections import (Actor, ApiUsage, ConnectedApp, ConnectionInfo, Health, build_record, client_for,
                               info_from, now_iso)
-from core.environments import Environment, environment, my_domain_warnings
+from core.environments import PRODUCTION_LOGIN, SANDBOX_LOGIN, Environment, environment, my_domain_warnings
 from core.errors import ConsoleError, NotAllowed, Reconnect
 from core.salesforce import OrgClient, StaticTokens
 from core.tokens import TokenStore
@@ -87,7 +87,8 @@ def begin_login(kind: str, *, app: ConnectedApp | None, my_domain: str | None = 
     pending = {"kind": kind, "environment": env.to_dict(), "name": name or kind, "callback_url": callback,
                "client_id": client_id, "client_secret": secret, "token_url": token_url, "ca_file": ca_file,
                "code_verifier": verifier, "actor": actor.name}
-    shared_cache.cache(root).set((_STATE_KEY, state), pending, expire=settings.OAUTH_STATE_TTL)
+    # Encrypted like the token store: the verifier and a client secret never sit in the cache in clear.
+    shared_cache.cache(root).set((_STATE_KEY, state), TokenStore(root).seal(pending), expire=settings.OAUTH_STATE_TTL)
     return oauth.authorize_url(env.login_url, client_id=client_id, redirect_uri=callback, state=state,
                                code_verifier=verifier)
 
@@ -101,7 +102,8 @@ def complete_login(code: str, state: str, *, actor: Actor, base: Path | None = N
     """
     _require_operator(actor, "connect orgs")
     root = _base(base)
-    pending = shared_cache.cache(root).pop((_STATE_KEY, state)) if state else None
+    sealed = shared_cache.cache(root).pop((_STATE_KEY, state)) if state else None
+    pending = TokenStore(root).unseal(sealed) if isinstance(sealed, bytes) else None
     if not pending or not code:
         raise Reconnect(_EXPIRED_LINK[0], fix=_EXPIRED_LINK[1], cause="state_invalid")
     token = oauth.exchange_code(pending["token_url"], client_id=pending["client_id"],
@@ -177,7 +179,10 @@ def connect_jwt(kind: str, *, client_id: str, key_file: Path, username: str, my_
         token_url, ca_file, aud = address.instance_url, address.ca_file, audience or address.login_url
     else:
         env = environment(kind, my_domain)
-        token_url, ca_file, aud = env.login_url, None, audience or env.login_url
+        # Salesforce wants aud = login.salesforce.com or test.salesforce.com even when the token
+        # endpoint is a My Domain host (help: "OAuth 2.0 JWT Bearer Flow for Server-to-Server Integration").
+        default_aud = SANDBOX_LOGIN if env.badge == "SANDBOX" else PRODUCTION_LOGIN
+        token_url, ca_file, aud = env.login_url, None, audience or default_aud
     token = oauth.jwt_bearer(token_url, client_id=client_id, username=username, private_key_pem=key, audience=aud,
                              ca_file=ca_file)
     return _store_connection(root, name=name or kind, env=env, token=token, token_url=token_url, client_id=client_id,

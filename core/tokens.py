@@ -199,6 +199,17 @@ class TokenStore:
         with closing(self._connect()) as db, db:
             return db.execute("DELETE FROM connection WHERE name = ?", (name,)).rowcount > 0
 
+    def seal(self, data: dict[str, Any]) -> bytes:
+        """Encrypt a small JSON-able dict with the store's key (the pending sign-in kept in the cache)."""
+        return self._fernet.encrypt(json.dumps(data).encode("utf-8"))
+
+    def unseal(self, blob: bytes) -> dict[str, Any] | None:
+        """Decrypt what seal() made; None if it was made with another key or tampered with."""
+        try:
+            return json.loads(self._fernet.decrypt(blob))
+        except (InvalidToken, ValueError, TypeError):
+            return None
+
     def raw_bytes(self) -> bytes:
         """The store file's bytes (tests assert no token appears in clear)."""
         return self.path.read_bytes()

@@ -147,3 +147,22 @@ def test_given_connected_when_store_and_cache_read_raw_then_no_token_in_clear(ba
             data = path.read_bytes()
             assert record.access_token.encode() not in data, path
             assert record.refresh_token is not None and record.refresh_token.encode() not in data, path
+
+
+def test_given_begun_sign_in_when_cache_read_raw_then_verifier_sealed_and_matches_challenge(base: Path) -> None:
+    import base64
+    import hashlib
+
+    from core import cache
+
+    url = engine.begin_login("demo", app=None, callback_url=CALLBACK, actor=OPERATOR, base=base)
+    query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+    sealed = cache.cache(base).get(("oauth-state", query["state"]))
+    pending = TokenStore(base).unseal(sealed)
+    assert pending is not None
+    verifier = pending["code_verifier"]
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    assert challenge == query["code_challenge"]
+    for path in (base / "cache").rglob("*"):
+        if path.is_file():
+            assert verifier.encode() not in path.read_bytes(), path
