@@ -182,11 +182,20 @@ class Handle:
 
 
 def _tls_context(host: str, data_dir: Path) -> tuple[ssl.SSLContext, str]:
-    ca = trustme.CA(organization_name="localorg")
+    """A server TLS context whose certificate (127.0.0.1, localhost[, host]) comes from the data dir's local CA.
+
+    The CA is made on first start and kept (ca.pem, ca-key.pem with mode 0600) so clients that
+    trust ca.pem keep trusting a restarted org; the leaf certificate is issued afresh each start."""
+    ca_path, key_path = data_dir / "ca.pem", data_dir / "ca-key.pem"
+    if ca_path.exists() and key_path.exists():
+        ca = trustme.CA.from_pem(ca_path.read_bytes(), key_path.read_bytes())
+    else:
+        ca = trustme.CA(organization_name="localorg")
+        key_path.touch(mode=0o600)
+        key_path.write_bytes(ca.private_key_pem.bytes())
+        ca.cert_pem.write_to_path(str(ca_path))
     names = ["127.0.0.1", "localhost"] + ([host] if host not in ("127.0.0.1", "localhost", "0.0.0.0", "") else [])
     cert = ca.issue_cert(*names)
-    ca_path = data_dir / "ca.pem"
-    ca.cert_pem.write_to_path(str(ca_path))
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     cert.configure_cert(ctx)
     return ctx, str(ca_path)

@@ -122,3 +122,24 @@ def test_given_serve_command_when_started_then_one_json_ready_line_and_sigterm_s
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=15) == 0
+
+
+def test_given_restart_on_same_data_dir_when_reusing_token_then_session_and_ca_survive(tmp_path):
+    from localorg import start
+
+    first = start(tmp_path / "org", seed="empty")
+    try:
+        sf = make_sf_client(first, "integration@demo.test")
+        token, ca_pem = sf.session_id, Path(first.ca_file).read_text()
+        assert sf.query("SELECT COUNT() FROM User")["totalSize"] > 0
+    finally:
+        first.stop()
+    second = start(tmp_path / "org", seed="empty")
+    try:
+        assert Path(second.ca_file).read_text() == ca_pem
+        from simple_salesforce import Salesforce
+        again = Salesforce(session_id=token, instance_url=second.instance_url,
+                           session=localorg_session(second), version="62.0")
+        assert again.query("SELECT COUNT() FROM User")["totalSize"] > 0
+    finally:
+        second.stop()
