@@ -42,11 +42,13 @@ class TokenBucket:
         with self._lock:
             slept = 0.0
             self._refill()
-            while self.tokens < 1.0:
+            if self.tokens < 1.0:
                 wait = (1.0 - self.tokens) / self.rate
                 self.sleep(wait)
-                slept += wait
+                slept = wait
                 self._refill()
+                # We slept exactly as long as one token takes; absorb float rounding (no busy loop).
+                self.tokens = max(self.tokens, 1.0)
             self.tokens -= 1.0
             self.waited += slept
             return slept
