@@ -177,39 +177,42 @@ class UserView:
             self.org.store.update(obj.name, rec["Id"], {"IsDeleted": True, "LastModifiedDate": now,
                                                         "SystemModstamp": now, "LastModifiedById": self.user.id})
 
-    def _save(self, obj: SObjectType, values: dict, existing: dict | None, *, auto_assign: bool = False) -> str:
-        """Validate and write one record the way Salesforce orders its checks."""
-        creating = existing is None
-        canon: dict = {}
+    def _writable(self, obj: SObjectType, values: dict, existing: dict | None) -> dict[str, tuple[dict, object]]:
+        """Map incoming keys to {canonical name: (field, raw value)}; refuse unknown and non-editable fields."""
+        out: dict[str, tuple[dict, object]] = {}
         for key, value in values.items():
             if key == "attributes":
                 continue
             f = obj.field(key)
             if f is not None and f["name"] == "Id" and existing and ids.normalize(value) == existing["Id"]:
                 continue
-            if f is None or f["type"] in UNSTORED_TYPES and not f["createable"] or \
-                    not self.access.field_readable(obj, f):
+            hidden = f is None or not self.access.field_readable(obj, f)
+            if hidden or f["type"] in UNSTORED_TYPES and not f["createable"]:  # type: ignore[index]
                 raise no_such_column(key, obj.name)
-            canon[f["name"]] = value
-        fields = {n: obj.field(n) for n in canon}
-        refused = [n for n, f in fields.items()
-                   if not (f["createable"] if creating else f["updateable"])  # type: ignore[index]
-                   or not self.access.field_editable(obj, f)]  # type: ignore[arg-type]
+            out[f["name"]] = (f, value)  # type: ignore[index]
+        refused = [name for name, (f, _v) in out.items()
+                   if not (f["updateable"] if existing else f["createable"]) or not self.access.field_editable(obj, f)]
         if refused:
             raise ApiError(400, "INVALID_FIELD_FOR_INSERT_UPDATE", _FLS_MESSAGE.format(", ".join(refused)), refused)
-        coerced = {n: coerce(fields[n], v) for n, v in canon.items()}  # type: ignore[arg-type]
+        return out
+
+    def _save(self, obj: SObjectType, values: dict, existing: dict | None, *, auto_assign: bool = False) -> str:
+        """Validate and write one record, in the order Salesforce checks: columns, FLS, types, required, values, rules."""
+        given = self._writable(obj, values, existing)
+        coerced = {name: coerce(f, raw) for name, (f, raw) in given.items()}
         record = dict(existing) if existing else defaults(obj)
-        if creating and obj.field("OwnerId"):
+        if existing is None and obj.field("OwnerId"):
             record["OwnerId"] = self.user.id
         record.update(coerced)
-        missing = missing_required(obj, record, None if creating else set(coerced))
+        missing = missing_required(obj, record, None if existing is None else set(coerced))
         if missing:
             raise ApiError(400, "REQUIRED_FIELD_MISSING", f"Required fields are missing: [{', '.join(missing)}]",
                            missing)
-        for n, v in coerced.items():
-            check_value(fields[n], v)  # type: ignore[arg-type]
-            if v is not None and fields[n]["type"] == "reference":  # type: ignore[index]
-                self._check_reference(fields[n], v)  # type: ignore[arg-type]
+        for name, value in coerced.items():
+            f = given[name][0]
+            check_value(f, value)
+            if value is not None and f["type"] == "reference":
+                self._check_reference(f, str(value))
         derive(obj, record)
         rule_owner = self.org.assignment_owner(obj.name) if auto_assign else None
         if rule_owner and obj.field("OwnerId"):
@@ -219,15 +222,16 @@ class UserView:
                 raise ApiError(400, "FIELD_CUSTOM_VALIDATION_EXCEPTION", message, [field_name] if field_name else [])
         now = self.org.now_text()
         stamps = {"LastModifiedDate": now, "SystemModstamp": now, "LastModifiedById": self.user.id}
-        if creating:
+        if existing is None:
             stamps.update({"CreatedDate": now, "CreatedById": self.user.id, "IsDeleted": False})
         record.update({k: v for k, v in stamps.items() if obj.field(k)})
-        if creating:
-            record["Id"] = self.org.store.new_ids(obj.key_prefix or "a00")[0]
-            self.org.store.insert_many(obj.name, [record])
-        else:
-            changed = {k: v for k, v in record.items() if existing.get(k) != v}  # type: ignore[union-attr]
-            self.org.store.update(obj.name, record["Id"], changed)
+        with self.org.transaction():
+            if existing is None:
+                record["Id"] = self.org.store.new_ids(obj.key_prefix or "a00")[0]
+                self.org.store.insert_many(obj.name, [record])
+            else:
+                changed = {k: v for k, v in record.items() if existing.get(k) != v}
+                self.org.store.update(obj.name, record["Id"], changed)
         return record["Id"]
 
     def _check_reference(self, f: dict, value: str) -> None:
@@ -240,4 +244,4 @@ class UserView:
             raise ApiError(400, "FIELD_INTEGRITY_EXCEPTION", f"{f['label']}: id value of incorrect type: {value}",
                            [f["name"]])
         if target.virtual or self.org.store.get(target.name, value, include_deleted=False) is None:
-            raise ApiError(400, "INVALID_CROSS_REFERENCE_KEY", f"invalid cross reference id", [f["name"]])
+            raise ApiError(400, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [f["name"]])
