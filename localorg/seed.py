@@ -122,6 +122,7 @@ def seed_records(org: Org, owners: list[str]) -> None:
     now = org.clock().replace(microsecond=0)
 
     def stamp(owner: str) -> dict:
+        """System fields of a record the owner created some time in the last two years."""
         created = now - timedelta(days=rng.randint(30, 720), seconds=rng.randint(0, 86399))
         modified = created + timedelta(days=rng.randint(0, 25), seconds=rng.randint(0, 86399))
         return {"CreatedDate": format_datetime(created), "LastModifiedDate": format_datetime(modified),

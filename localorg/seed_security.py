@@ -118,6 +118,9 @@ def seed_security(org: Org, *, admin_name: str = "Demo Org") -> list[str]:
     shared = hash_password(DEMO_PASSWORD)
     org.set_password_hashes({uid: shared for uid in user_ids})
     by_name = dict(zip([p[0] for p in people], user_ids))
+    for sobject in ("Organization", "Profile", "PermissionSet", "ObjectPermissions", "User"):
+        for column in ("CreatedById", "LastModifiedById"):
+            org.store.fill_nulls(sobject, column, by_name["admin@demo.test"])
     org.set_sharing("Lead", "Private")
     shares = []
     for grantee in ("integration@demo.test", "restricted@demo.test", "inactive@demo.test"):

@@ -210,6 +210,15 @@ class Store:
             raw = self.conn.execute(sql, params).fetchall()
         return self._decode(obj, cols, raw)
 
+    def fill_nulls(self, sobject: str, column: str, value: object) -> None:
+        """Set `column` to `value` wherever it is null (the seed stamps setup records with their creator)."""
+        obj = self._obj(sobject)
+        if column not in self._columns[obj.name]:
+            return
+        with self.transaction():
+            self.conn.execute(f"UPDATE {table_name(obj)} SET {_q(column)} = ? WHERE {_q(column)} IS NULL", (value,))
+            self._cache.pop(obj.name, None)
+
     def _cached_rows(self, obj: SObjectType) -> list[dict]:
         """Return the object's cached rows, loading them on first use (call with the lock held)."""
         cached = self._cache.get(obj.name)
