@@ -110,9 +110,11 @@ def _refresh(app: App, req: Request, form: dict[str, str]) -> Response:
     connected = _client(app, req, form)
     token = form.get("refresh_token", "")
     found = app.store.refresh_grant(token)
-    if found is None or found[3] or found[1] != connected.client_id:
+    if found is None or found[1] != connected.client_id:
         raise OAuthError("invalid_grant", "expired access/refresh token")
-    user = _active_user(app, found[0])
+    user = _active_user(app, found[0])      # a deactivated user's (revoked) token says "inactive user"
+    if found[3]:
+        raise OAuthError("invalid_grant", "expired access/refresh token")
     if connected.rotation:
         new_refresh = app.store.issue_refresh_token(user.id, connected.client_id, found[2])
         app.store.retire_refresh_token(token)

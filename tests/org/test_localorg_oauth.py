@@ -214,8 +214,8 @@ def test_given_user_deactivated_when_refreshing_then_inactive_user_and_sessions_
                       verifier).json()
     fresh_localorg.set_user_active("auditor@demo.test", False)
     resp = token_call(fresh_localorg, grant_type="refresh_token", refresh_token=tokens["refresh_token"])
-    assert resp.status_code == 400 and resp.json()["error"] == "invalid_grant"
-    assert resp.json()["error_description"] in ("inactive user", "expired access/refresh token")
+    assert resp.status_code == 400
+    assert resp.json() == {"error": "invalid_grant", "error_description": "inactive user"}
     data = localorg_session(fresh_localorg).get(f"{fresh_localorg.instance_url}/services/data/v62.0/limits",
                                                 headers={"Authorization": f"Bearer {tokens['access_token']}"})
     assert data.status_code == 401 and data.json()[0]["errorCode"] == "INVALID_SESSION_ID"
