@@ -238,3 +238,17 @@ def test_given_industry_made_restricted_when_unknown_value_written_then_refused(
         integration.update("Lead", lead, {"Industry": "Asteroid Farming"})
     assert err.value.message == "Industry: bad value for restricted picklist field: Asteroid Farming"
     integration.update("Lead", lead, {"Industry": "Energy"})
+
+
+def test_given_50000_leads_when_catalog_rows_read_then_well_under_a_second(org: Org, integration: UserView) -> None:
+    import time
+
+    org.insert_system("Lead", [{"LastName": f"L{i}", "Company": f"Co {i}", "OwnerId": integration.user.id,
+                                "Website": f"https://co{i}.example.com/"} for i in range(50_000)])
+    org.warm()
+    catalog = org.as_user(integration.user.id).catalog()
+    started = time.perf_counter()
+    rows = list(catalog.rows("Lead"))
+    elapsed = time.perf_counter() - started
+    assert len(rows) == 50_000 and rows[-1]["Company"] == "Co 49999"
+    assert elapsed < 1.0, f"{elapsed:.2f}s for 50,000 rows"
