@@ -78,8 +78,9 @@ def _connect(args: argparse.Namespace) -> int:
 
 def _connections(args: argparse.Namespace) -> int:
     rows = []
-    for info in engine.connections():
-        health = engine.last_health(info.name) if args.no_check else engine.check_health(info.name)
+    for listed in engine.connections():
+        health = engine.last_health(listed.name) if args.no_check else engine.check_health(listed.name)
+        info = engine.connection(listed.name) or listed  # a check may have moved it (demo org restarted)
         rows.append({"connection": asdict(info), "health": asdict(health) if health else None})
     if args.json:
         print(json.dumps(rows, indent=2))

@@ -17,7 +17,7 @@ from core.connections import (Actor, ApiUsage, ConnectedApp, ConnectionInfo, Hea
 from core.environments import PRODUCTION_LOGIN, SANDBOX_LOGIN, Environment, environment, my_domain_warnings
 from core.errors import ConsoleError, NotAllowed, Reconnect
 from core.salesforce import OrgClient, StaticTokens
-from core.tokens import TokenStore
+from core.tokens import TokenRecord, TokenStore
 
 __all__ = [
     "Actor", "ApiUsage", "ConnectedApp", "ConnectionInfo", "ConsoleError", "Environment", "Health",
@@ -213,6 +213,8 @@ def open_client(name: str, *, base: Path | None = None) -> OrgClient:
     if record is None:
         raise Reconnect(f"There is no connection named {name!r}.", fix="Connect it from Connect.",
                         cause="not_connected")
+    if record.environment.get("kind") == "demo":
+        record = _follow_demo_org(root, store, record)
     identity = (record.connected_at, record.org_id, record.user_id, record.instance_url)
     with _clients_guard:
         cached = _clients.get((root, name))
@@ -221,6 +223,21 @@ def open_client(name: str, *, base: Path | None = None) -> OrgClient:
         client = client_for(record, store, root)
         _clients[(root, name)] = (identity, client)
         return client
+
+
+def _follow_demo_org(root: Path, store: TokenStore, record: TokenRecord) -> TokenRecord:
+    """Make sure the demo org runs and point a demo connection at its current address.
+
+    The demo org keeps its data and tokens across restarts but listens on new ports each time,
+    so a connection made before a restart follows it instead of reading as unreachable.
+    """
+    address = demo.ensure_demo_org(root)
+    if (record.instance_url, record.token_url, record.ca_file) == (address.instance_url, address.instance_url,
+                                                                   address.ca_file):
+        return record
+    env = dict(record.environment, login_url=address.login_url)
+    return store.update(record.name, instance_url=address.instance_url, token_url=address.instance_url,
+                        ca_file=address.ca_file, environment=env)
 
 
 def _forget_client(root: Path, name: str) -> None:

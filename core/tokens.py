@@ -171,13 +171,8 @@ class TokenStore:
             if record is not None:
                 yield record
 
-    def update_tokens(self, name: str, access_token: str,
-                      refresh_token: str | None, issued_at: str, instance_url: str | None = None) -> TokenRecord:
-        """Atomically replace the tokens of `name` after a refresh (a rotated refresh token is kept).
-
-        Runs under BEGIN IMMEDIATE so two processes cannot interleave; the stored record is
-        updated even if another writer refreshed meanwhile, since the newest token wins.
-        """
+    def update(self, name: str, **changes: Any) -> TokenRecord:
+        """Atomically change fields of the stored record (BEGIN IMMEDIATE: no interleaving across processes)."""
         with closing(self._connect()) as db:
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -185,7 +180,12 @@ class TokenStore:
                 if row is None:
                     raise Reconnect(f"The connection {name!r} was disconnected.", fix="Connect it again.",
                                     cause="not_connected")
-                record = self._decrypt(name, row[0]).with_tokens(access_token, refresh_token, issued_at, instance_url)
+                record = self._decrypt(name, row[0])
+                if "access_token" in changes:  # a refresh: keep the refresh token unless a rotated one came
+                    record = record.with_tokens(changes.pop("access_token"), changes.pop("refresh_token", None),
+                                                changes.pop("issued_at", record.issued_at),
+                                                changes.pop("instance_url", None))
+                record = replace(record, **changes)
                 blob = self._fernet.encrypt(json.dumps(asdict(record)).encode("utf-8"))
                 db.execute("UPDATE connection SET record = ?, updated_at = ? WHERE name = ?", (blob, time.time(), name))
                 db.execute("COMMIT")
@@ -193,6 +193,12 @@ class TokenStore:
                 db.execute("ROLLBACK")
                 raise
         return record
+
+    def update_tokens(self, name: str, access_token: str, refresh_token: str | None, issued_at: str,
+                      instance_url: str | None = None) -> TokenRecord:
+        """Save the result of a refresh atomically; a rotated refresh token replaces the old one."""
+        return self.update(name, access_token=access_token, refresh_token=refresh_token, issued_at=issued_at,
+                           instance_url=instance_url)
 
     def delete(self, name: str) -> bool:
         """Remove the record; True if there was one."""

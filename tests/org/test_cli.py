@@ -91,3 +91,18 @@ def test_given_two_sessions_starting_the_demo_org_at_once_then_one_process_serve
     pids = {out.rsplit("pid ", 1)[1].strip(" )\n") for out, _ in outputs}
     address = demo.read_address(data_dir)
     assert address is not None and pids == {str(address.pid)}
+
+
+def test_given_demo_connection_when_demo_org_restarted_then_it_follows_and_stays_connected(data_dir: Path) -> None:
+    assert cli(data_dir, "connect", "--env", "demo", "--username", "integration@demo.test").returncode == 0
+    before = demo.read_address(data_dir)
+    assert before is not None and demo.stop_demo_org(data_dir)
+
+    listed = cli(data_dir, "connections", "--json")
+
+    assert listed.returncode == 0, listed.stderr
+    [row] = json.loads(listed.stdout)
+    after = demo.read_address(data_dir)
+    assert after is not None and after.pid != before.pid  # started again on first use
+    assert row["health"]["status"] == "connected"
+    assert row["connection"]["instance_url"] == after.instance_url
