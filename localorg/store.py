@@ -35,7 +35,8 @@ class Store:
         self.lock = threading.RLock()
         self._depth = 0
         self.conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self.conn.execute("PRAGMA journal_mode=WAL")
+        # A rollback journal (not WAL) keeps the whole org in one file, so fixtures may copy it.
+        self.conn.execute("PRAGMA journal_mode=DELETE")
         self.conn.execute("PRAGMA synchronous=OFF")
         self.conn.execute("CREATE TABLE IF NOT EXISTS _meta (key TEXT PRIMARY KEY, value TEXT)")
         self.conn.execute("CREATE TABLE IF NOT EXISTS _seq (prefix TEXT PRIMARY KEY, n INTEGER)")
