@@ -167,6 +167,9 @@ def builtin_objects() -> list[SObjectType]:
         else:
             objects[-1].fields.append(_parse_field(objects[-1].name, line))
     for obj in objects:
+        for f in obj.fields:
+            if obj.name in ("Lead", "Contact", "User") and f["name"] in ("FirstName", "LastName", "Salutation"):
+                f["compoundFieldName"] = "Name"
         obj.index()
     return objects
 
