@@ -153,6 +153,7 @@ def rest(handler: RestHandler) -> Callable[..., Response]:
     """Wrap a REST handler (ctx, **params): authentication, accounting, Sforce-Limit-Info on every answer."""
 
     def wrapped(app: App, req: Request, version: str, **params: str) -> Response:
+        """Authenticate, run the handler, stamp Sforce-Limit-Info."""
         ctx = app.rest_context(req, version)
         try:
             resp = handler(ctx, **params)

@@ -1,4 +1,4 @@
-"""Bulk API 2.0: query jobs (CSV pages with Sforce-Locator) and ingest jobs (CSV upload, results CSVs)."""
+"""Bulk API 2.0 jobs: the Job model and helpers shared with ingest, and the query-job endpoints (CSV pages)."""
 from __future__ import annotations
 
 import base64
@@ -12,14 +12,14 @@ from typing import Any
 
 from localorg import soql
 from localorg.app import App, Ctx, rest
-from localorg.httpcore import Response, RestError, is_api_error
+from localorg.httpcore import Response, RestError
 from localorg.rest import DATA, run_query
 
 _ALNUM = string.ascii_letters + string.digits
 DELIMITERS = {"COMMA": ",", "TAB": "\t", "PIPE": "|", "SEMICOLON": ";", "CARET": "^", "BACKQUOTE": "`"}
 ENDINGS = {"LF": "\n", "CRLF": "\r\n"}
-INGEST_OPS = ("insert", "update", "upsert", "delete", "hardDelete")
 CSV_TYPE = "text/csv; charset=UTF-8"
+JOB_ID = r"(?P<job_id>750\w{12,15})"
 
 
 @dataclass
@@ -66,22 +66,26 @@ class Job:
         return out
 
 
-def _jobs(app: App) -> dict[str, Job]:
+def jobs_of(app: App) -> dict[str, Job]:
+    """Every Bulk job of the org, by id."""
     return app.state.setdefault("bulk_jobs", {})
 
 
-def _new_id() -> str:
+def new_job_id() -> str:
+    """A fresh 18-character job id with the 750 prefix."""
     return "750" + "".join(secrets.choice(_ALNUM) for _ in range(15))
 
 
-def _job(ctx: Ctx, job_id: str, kind: str) -> Job:
-    job = _jobs(ctx.app).get(job_id)
+def job_for(ctx: Ctx, job_id: str, kind: str) -> Job:
+    """The caller's job of this kind, or 404 NOT_FOUND."""
+    job = jobs_of(ctx.app).get(job_id)
     if job is None or job.kind != kind or job.user_id != ctx.user.id:
         raise RestError(404, "NOT_FOUND", "The requested resource does not exist")
     return job
 
 
-def _csv(header: list[str], rows: list[list[str]], delimiter: str, line_ending: str, quote_all: bool = True) -> str:
+def csv_text(header: list[str], rows: list[list[str]], delimiter: str, line_ending: str, quote_all: bool = True) -> str:
+    """Header and rows as CSV in the job's delimiter and line ending (all values quoted, as Bulk 2.0 does)."""
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=DELIMITERS[delimiter], lineterminator=ENDINGS[line_ending],
                         quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL)
@@ -128,6 +132,7 @@ def _flatten(parsed: Any, records: list[dict]) -> tuple[list[str], list[list[str
     header = [".".join(k) for k in keys]
 
     def cell(rec: dict, key: tuple[str, ...]) -> str:
+        """One CSV cell following a relationship path."""
         value: Any = rec.get(key[0])
         for part in key[1:]:
             value = value.get(part) if isinstance(value, dict) else None
@@ -157,18 +162,19 @@ def _create_query(ctx: Ctx) -> Response:
     if parsed.count:
         raise RestError(400, "INVALIDJOB", "COUNT() is not supported by Bulk API 2.0 query jobs")   # wording unverified
     header, rows = _flatten(parsed, result.records)
-    job = Job(_new_id(), "query", operation, parsed.sobject, ctx.user.id, ctx.version, ctx.app.org.now_text(),
+    job = Job(new_job_id(), "query", operation, parsed.sobject, ctx.user.id, ctx.version, ctx.app.org.now_text(),
               delimiter, ending, state="UploadComplete", query=text, header=header, rows=rows)
     with ctx.app.state_lock:
-        _jobs(ctx.app)[job.id] = job
+        jobs_of(ctx.app)[job.id] = job
         ctx.app.state["bulk_query_jobs_today"] = ctx.app.state.get("bulk_query_jobs_today", 0) + 1
     info = job.info()
     job.state = "JobComplete"   # the work is already done; the next poll sees it complete
     return Response.json(info)
 
 
-def _list(ctx: Ctx, kind: str) -> Response:
-    jobs = [j.info() for j in _jobs(ctx.app).values() if j.kind == kind and j.user_id == ctx.user.id]
+def list_jobs(ctx: Ctx, kind: str) -> Response:
+    """GET jobs/query|ingest: the caller's jobs of this kind."""
+    jobs = [j.info() for j in jobs_of(ctx.app).values() if j.kind == kind and j.user_id == ctx.user.id]
     return Response.json({"done": True, "records": jobs, "nextRecordsUrl": None})
 
 
@@ -177,15 +183,15 @@ def query_jobs(ctx: Ctx) -> Response:
     """POST jobs/query (create; runs at once) / GET jobs/query (list this user's jobs)."""
     if ctx.req.method == "POST":
         return _create_query(ctx)
-    return _list(ctx, "query")
+    return list_jobs(ctx, "query")
 
 
 @rest
 def query_job(ctx: Ctx, job_id: str) -> Response:
     """GET / PATCH (abort) / DELETE jobs/query/{id}."""
-    job = _job(ctx, job_id, "query")
+    job = job_for(ctx, job_id, "query")
     if ctx.req.method == "DELETE":
-        del _jobs(ctx.app)[job.id]
+        del jobs_of(ctx.app)[job.id]
         return Response.empty(204)
     if ctx.req.method == "PATCH":
         state = (ctx.req.json() or {}).get("state")
@@ -211,7 +217,7 @@ def _decode_locator(locator: str) -> int:
 @rest
 def query_results(ctx: Ctx, job_id: str) -> Response:
     """GET jobs/query/{id}/results?maxRecords=N&locator=L: one CSV page, Sforce-Locator "null" at the end."""
-    job = _job(ctx, job_id, "query")
+    job = job_for(ctx, job_id, "query")
     if job.state != "JobComplete":
         raise RestError(400, "INVALIDJOBSTATE", f"Job is not complete: {job.state}")
     locator = ctx.req.param("locator")
@@ -223,108 +229,17 @@ def query_results(ctx: Ctx, job_id: str) -> Response:
     size = max(1, size)
     page = job.rows[offset:offset + size]
     end = offset + len(page)
-    text = _csv(job.header, page, job.delimiter, job.line_ending)
+    text = csv_text(job.header, page, job.delimiter, job.line_ending)
     headers = {"Sforce-Locator": _encode_locator(end) if end < len(job.rows) else "null",
                "Sforce-NumberOfRecords": str(len(page))}
     return Response.text(text, content_type=CSV_TYPE, headers=headers)
 
 
-# -- ingest jobs ----------------------------------------------------------------------------
-def _create_ingest(ctx: Ctx) -> Response:
-    body = ctx.req.json() or {}
-    operation = body.get("operation")
-    if operation not in INGEST_OPS:
-        raise RestError(400, "INVALIDJOB", f"Invalid operation: {operation}")
-    if body.get("contentType", "CSV") != "CSV":
-        raise RestError(400, "INVALIDJOB", "contentType must be CSV")
-    delimiter, ending = body.get("columnDelimiter", "COMMA"), body.get("lineEnding", "LF")
-    if delimiter not in DELIMITERS or ending not in ENDINGS:
-        raise RestError(400, "INVALIDJOB", "Invalid columnDelimiter or lineEnding")
-    entry = next((e for e in ctx.view.describe_global(version=ctx.version).get("sobjects", [])
-                  if e.get("name", "").lower() == str(body.get("object", "")).lower()), None)
-    if entry is None:
-        raise RestError(400, "INVALIDJOB", f"Invalid sobject: {body.get('object')}")   # wording unverified
-    if operation == "upsert" and not body.get("externalIdFieldName"):
-        raise RestError(400, "INVALIDJOB", "External ID field is required for upsert")
-    job = Job(_new_id(), "ingest", operation, entry["name"], ctx.user.id, ctx.version, ctx.app.org.now_text(),
-              delimiter, ending, external_id=body.get("externalIdFieldName"))
-    with ctx.app.state_lock:
-        _jobs(ctx.app)[job.id] = job
-    return Response.json(job.info())
-
-
-@rest
-def ingest_jobs(ctx: Ctx) -> Response:
-    """POST jobs/ingest (create, state Open) / GET jobs/ingest (list)."""
-    if ctx.req.method == "POST":
-        return _create_ingest(ctx)
-    return _list(ctx, "ingest")
-
-
-@rest
-def ingest_batches(ctx: Ctx, job_id: str) -> Response:
-    """PUT jobs/ingest/{id}/batches: CSV data for an Open job -> 201."""
-    job = _job(ctx, job_id, "ingest")
-    if job.state != "Open":
-        raise RestError(409, "INVALIDJOBSTATE", f"Job is not open for uploads: {job.state}")
-    with job.lock:
-        job.uploads.append(ctx.req.body.decode("utf-8-sig"))
-    return Response.empty(201)
-
-
-@rest
-def ingest_job(ctx: Ctx, job_id: str) -> Response:
-    """GET / PATCH (UploadComplete runs the job; Aborted) / DELETE jobs/ingest/{id}."""
-    job = _job(ctx, job_id, "ingest")
-    if ctx.req.method == "DELETE":
-        del _jobs(ctx.app)[job.id]
-        return Response.empty(204)
-    if ctx.req.method == "PATCH":
-        state = (ctx.req.json() or {}).get("state")
-        if state == "Aborted" and job.state in ("Open", "UploadComplete"):
-            job.state = "Aborted"
-            return Response.json(job.info())
-        if state != "UploadComplete" or job.state != "Open":
-            raise RestError(400, "INVALIDJOBSTATE", f"Invalid job state transition from {job.state} to {state}")
-        job.state = "UploadComplete"
-        info = job.info()
-        from localorg.bulk_ingest import process
-        process(ctx, job)
-        return Response.json(info)
-    return Response.json(job.info())
-
-
-@rest
-def ingest_results(ctx: Ctx, job_id: str, kind: str) -> Response:
-    """GET jobs/ingest/{id}/successfulResults | failedResults | unprocessedrecords as CSV."""
-    job = _job(ctx, job_id, "ingest")
-    cols = job.header
-    if kind == "successfulResults":
-        text = _csv(["sf__Id", "sf__Created"] + cols, [[rid, "true" if created else "false"] + row
-                                                       for rid, created, row in job.ok], job.delimiter, job.line_ending)
-    elif kind == "failedResults":
-        text = _csv(["sf__Id", "sf__Error"] + cols, [[rid, err] + row for rid, err, row in job.failed],
-                    job.delimiter, job.line_ending)
-    else:
-        rows = job.unprocessed if job.state != "Open" else []
-        text = _csv(cols, rows, job.delimiter, job.line_ending) if cols else ""
-    return Response.text(text, content_type=CSV_TYPE)
-
-
 def register(app: App) -> None:
-    """Add the Bulk API 2.0 routes."""
+    """Add the Bulk API 2.0 query-job routes."""
     r = app.router
-    jid = r"(?P<job_id>750\w{12,15})"
     r.add("/services/data/vXX.X/jobs/query", DATA + r"/jobs/query/?", {"POST": query_jobs, "GET": query_jobs})
-    r.add("/services/data/vXX.X/jobs/query/{id}", DATA + r"/jobs/query/" + jid + r"/?",
+    r.add("/services/data/vXX.X/jobs/query/{id}", DATA + r"/jobs/query/" + JOB_ID + r"/?",
           {"GET": query_job, "PATCH": query_job, "DELETE": query_job})
-    r.add("/services/data/vXX.X/jobs/query/{id}/results", DATA + r"/jobs/query/" + jid + r"/results/?",
+    r.add("/services/data/vXX.X/jobs/query/{id}/results", DATA + r"/jobs/query/" + JOB_ID + r"/results/?",
           {"GET": query_results})
-    r.add("/services/data/vXX.X/jobs/ingest", DATA + r"/jobs/ingest/?", {"POST": ingest_jobs, "GET": ingest_jobs})
-    r.add("/services/data/vXX.X/jobs/ingest/{id}", DATA + r"/jobs/ingest/" + jid + r"/?",
-          {"GET": ingest_job, "PATCH": ingest_job, "DELETE": ingest_job})
-    r.add("/services/data/vXX.X/jobs/ingest/{id}/batches", DATA + r"/jobs/ingest/" + jid + r"/batches/?",
-          {"PUT": ingest_batches})
-    r.add("/services/data/vXX.X/jobs/ingest/{id}/{results}",
-          DATA + r"/jobs/ingest/" + jid + r"/(?P<kind>successfulResults|failedResults|unprocessedrecords|unprocessedRecords)/?",
-          {"GET": ingest_results})

@@ -1,11 +1,17 @@
-"""Running a Bulk API 2.0 ingest job: CSV rows keyed by header -> creates/updates/deletes, per-row results."""
+"""Bulk API 2.0 ingest jobs: create, CSV upload, UploadComplete runs rows keyed by header, result CSVs."""
 from __future__ import annotations
 
 import csv
 import io
 from typing import Any
 
-from localorg.httpcore import RestError, is_api_error
+from localorg.app import App, Ctx, rest
+from localorg.bulk import (CSV_TYPE, DELIMITERS, ENDINGS, JOB_ID, Job, csv_text, job_for, jobs_of, list_jobs,
+                           new_job_id)
+from localorg.httpcore import Response, RestError, is_api_error
+from localorg.rest import DATA
+
+INGEST_OPS = ("insert", "update", "upsert", "delete", "hardDelete")
 
 NUMBER_INT = {"int"}
 NUMBER_FLOAT = {"double", "currency", "percent"}
@@ -36,7 +42,6 @@ def _sf_error(exc: BaseException) -> str:
 
 
 def _parse(job: Any) -> tuple[list[str], list[list[str]]]:
-    from localorg.bulk import DELIMITERS
     header: list[str] = []
     rows: list[list[str]] = []
     for text in job.uploads:
@@ -108,3 +113,97 @@ def process(ctx: Any, job: Any) -> None:
                 raise
             job.failed.append((rid, _sf_error(exc), row))
     job.state = "JobComplete"
+
+
+# -- ingest jobs ----------------------------------------------------------------------------
+def _create_ingest(ctx: Ctx) -> Response:
+    body = ctx.req.json() or {}
+    operation = body.get("operation")
+    if operation not in INGEST_OPS:
+        raise RestError(400, "INVALIDJOB", f"Invalid operation: {operation}")
+    if body.get("contentType", "CSV") != "CSV":
+        raise RestError(400, "INVALIDJOB", "contentType must be CSV")
+    delimiter, ending = body.get("columnDelimiter", "COMMA"), body.get("lineEnding", "LF")
+    if delimiter not in DELIMITERS or ending not in ENDINGS:
+        raise RestError(400, "INVALIDJOB", "Invalid columnDelimiter or lineEnding")
+    entry = next((e for e in ctx.view.describe_global(version=ctx.version).get("sobjects", [])
+                  if e.get("name", "").lower() == str(body.get("object", "")).lower()), None)
+    if entry is None:
+        raise RestError(400, "INVALIDJOB", f"Invalid sobject: {body.get('object')}")   # wording unverified
+    if operation == "upsert" and not body.get("externalIdFieldName"):
+        raise RestError(400, "INVALIDJOB", "External ID field is required for upsert")
+    job = Job(new_job_id(), "ingest", operation, entry["name"], ctx.user.id, ctx.version, ctx.app.org.now_text(),
+              delimiter, ending, external_id=body.get("externalIdFieldName"))
+    with ctx.app.state_lock:
+        jobs_of(ctx.app)[job.id] = job
+    return Response.json(job.info())
+
+
+@rest
+def ingest_jobs(ctx: Ctx) -> Response:
+    """POST jobs/ingest (create, state Open) / GET jobs/ingest (list)."""
+    if ctx.req.method == "POST":
+        return _create_ingest(ctx)
+    return list_jobs(ctx, "ingest")
+
+
+@rest
+def ingest_batches(ctx: Ctx, job_id: str) -> Response:
+    """PUT jobs/ingest/{id}/batches: CSV data for an Open job -> 201."""
+    job = job_for(ctx, job_id, "ingest")
+    if job.state != "Open":
+        raise RestError(409, "INVALIDJOBSTATE", f"Job is not open for uploads: {job.state}")
+    with job.lock:
+        job.uploads.append(ctx.req.body.decode("utf-8-sig"))
+    return Response.empty(201)
+
+
+@rest
+def ingest_job(ctx: Ctx, job_id: str) -> Response:
+    """GET / PATCH (UploadComplete runs the job; Aborted) / DELETE jobs/ingest/{id}."""
+    job = job_for(ctx, job_id, "ingest")
+    if ctx.req.method == "DELETE":
+        del jobs_of(ctx.app)[job.id]
+        return Response.empty(204)
+    if ctx.req.method == "PATCH":
+        state = (ctx.req.json() or {}).get("state")
+        if state == "Aborted" and job.state in ("Open", "UploadComplete"):
+            job.state = "Aborted"
+            return Response.json(job.info())
+        if state != "UploadComplete" or job.state != "Open":
+            raise RestError(400, "INVALIDJOBSTATE", f"Invalid job state transition from {job.state} to {state}")
+        job.state = "UploadComplete"
+        info = job.info()
+        process(ctx, job)
+        return Response.json(info)
+    return Response.json(job.info())
+
+
+@rest
+def ingest_results(ctx: Ctx, job_id: str, kind: str) -> Response:
+    """GET jobs/ingest/{id}/successfulResults | failedResults | unprocessedrecords as CSV."""
+    job = job_for(ctx, job_id, "ingest")
+    cols = job.header
+    if kind == "successfulResults":
+        text = csv_text(["sf__Id", "sf__Created"] + cols, [[rid, "true" if created else "false"] + row
+                                                       for rid, created, row in job.ok], job.delimiter, job.line_ending)
+    elif kind == "failedResults":
+        text = csv_text(["sf__Id", "sf__Error"] + cols, [[rid, err] + row for rid, err, row in job.failed],
+                    job.delimiter, job.line_ending)
+    else:
+        rows = job.unprocessed if job.state != "Open" else []
+        text = csv_text(cols, rows, job.delimiter, job.line_ending) if cols else ""
+    return Response.text(text, content_type=CSV_TYPE)
+
+
+def register(app: App) -> None:
+    """Add the Bulk API 2.0 ingest-job routes."""
+    r = app.router
+    r.add("/services/data/vXX.X/jobs/ingest", DATA + r"/jobs/ingest/?", {"POST": ingest_jobs, "GET": ingest_jobs})
+    r.add("/services/data/vXX.X/jobs/ingest/{id}", DATA + r"/jobs/ingest/" + JOB_ID + r"/?",
+          {"GET": ingest_job, "PATCH": ingest_job, "DELETE": ingest_job})
+    r.add("/services/data/vXX.X/jobs/ingest/{id}/batches", DATA + r"/jobs/ingest/" + JOB_ID + r"/batches/?",
+          {"PUT": ingest_batches})
+    r.add("/services/data/vXX.X/jobs/ingest/{id}/{results}",
+          DATA + r"/jobs/ingest/" + JOB_ID + r"/(?P<kind>successfulResults|failedResults|unprocessedrecords|unprocessedRecords)/?",
+          {"GET": ingest_results})

@@ -37,6 +37,7 @@ def _run_collection(ctx: Ctx, items: list[Any], all_or_none: bool,
     results: list[dict] = []
 
     def body() -> bool:
+        """Run every item; True when any failed."""
         failed = False
         for item in items:
             try:
@@ -88,18 +89,21 @@ def collections(ctx: Ctx) -> Response:
         kinds = {i: _type_of(ctx, i) for i in ids}
 
         def delete(rid: str) -> str:
+            """Delete one record by id."""
             ctx.view.delete(kinds[rid], rid)
             return rid
         return Response.json(_run_collection(ctx, ids, _truthy(ctx.req.param("allOrNone", "false")), delete))
     records, all_or_none = _records(ctx)
     if ctx.req.method == "POST":
         def create(rec: dict) -> str:
+            """Create one record (an Id in an insert is refused)."""
             if rec.get("id") or rec.get("Id"):
                 raise RestError(400, "INVALID_FIELD", "cannot specify Id in an insert call", ["Id"])
             return ctx.view.create(rec["attributes"]["type"], _values(rec))
         return Response.json(_run_collection(ctx, records, all_or_none, create))
 
     def update(rec: dict) -> str:
+        """Update one record named by its id."""
         rid = rec.get("id") or rec.get("Id")
         if not rid:
             raise RestError(400, "MISSING_ARGUMENT", "Id not specified in an update call", [])
@@ -147,6 +151,7 @@ def _lookup(value: Any, path: str) -> Any:
 def _substitute(value: Any, done: dict[str, Any]) -> Any:
     if isinstance(value, str):
         def repl(m: re.Match[str]) -> str:
+            """The referenced value as text (KeyError names a missing reference)."""
             ref, path = m.group(1), m.group(2)
             if ref not in done or done[ref] is None:
                 raise KeyError(f"{ref}.{path}")
@@ -206,6 +211,7 @@ def composite(ctx: Ctx) -> Response:
     out: list[dict] = []
 
     def run_all() -> int | None:
+        """Run subrequests in order; the index of the first failure when allOrNone stops there."""
         for i, sub in enumerate(subs):
             result = _subrequest(ctx, sub, done)
             out.append(result)

@@ -222,6 +222,8 @@ class TokenStore:
                     "SELECT user_id, client_id, scope, issued_at FROM access_tokens WHERE hash=? AND revoked=0",
                     (key,)).fetchone()
                 sess = Session(*row) if row else None
+                if len(self._sessions) > 10000:
+                    self._sessions.clear()
                 self._sessions[key] = sess
         if sess is None or self._clock() - sess.issued_at > self.access_token_ttl:
             return None
