@@ -71,6 +71,11 @@ class _OrgSession(requests.Session):
             self.api_usage = (int(match.group(1)), int(match.group(2)))
 
 
+def _query_headers(batch_size: int | None) -> dict[str, str]:
+    """Sforce-Query-Options for a page size, or no header."""
+    return {"Sforce-Query-Options": f"batchSize={int(batch_size)}"} if batch_size else {}
+
+
 def _sobject(name: str) -> str:
     """Refuse anything that is not an sObject API name before it reaches a URL path."""
     if not _SOBJECT.match(name):
@@ -169,19 +174,25 @@ class OrgClient:
         """GET /limits (needs View Setup and Configuration)."""
         return self.call(lambda sf: sf.limits())
 
-    def query(self, soql: str, *, include_deleted: bool = False) -> dict[str, Any]:
-        """One page of a SOQL query: {"totalSize", "done", "records", "nextRecordsUrl"?}."""
-        return self.call(lambda sf: sf.query(soql, include_deleted=include_deleted))
+    def query(self, soql: str, *, include_deleted: bool = False, batch_size: int | None = None) -> dict[str, Any]:
+        """One page of a SOQL query: {"totalSize", "done", "records", "nextRecordsUrl"?}.
 
-    def query_pages(self, soql: str, *, include_deleted: bool = False) -> Iterator[list[dict[str, Any]]]:
+        `batch_size` (200..2000) is sent as Sforce-Query-Options: batchSize=N.
+        """
+        headers = _query_headers(batch_size)
+        return self.call(lambda sf: sf.query(soql, include_deleted=include_deleted, headers=headers))
+
+    def query_pages(self, soql: str, *, include_deleted: bool = False,
+                    batch_size: int | None = None) -> Iterator[list[dict[str, Any]]]:
         """Every page of a query, lazily; each page fetch refreshes on 401 like any call."""
-        page = self.query(soql, include_deleted=include_deleted)
+        headers = _query_headers(batch_size)
+        page = self.query(soql, include_deleted=include_deleted, batch_size=batch_size)
         while True:
             yield page.get("records") or []
             next_url = page.get("nextRecordsUrl")
             if page.get("done", True) or not next_url:
                 return
-            page = self.call(lambda sf: sf.query_more(next_url, identifier_is_url=True))
+            page = self.call(lambda sf: sf.query_more(next_url, identifier_is_url=True, headers=headers))
 
     def describe(self, sobject: str) -> dict[str, Any]:
         """The user-aware describe of an sObject (FLS-hidden fields are absent)."""
