@@ -217,3 +217,16 @@ def test_given_plain_http_port_when_data_api_called_then_not_served(localorg):
     session = localorg_session(localorg)
     auth = {"Authorization": f"Bearer {password_token(localorg, 'integration@demo.test')['access_token']}"}
     assert session.get(f"{localorg.login_url}/services/data/v62.0/limits", headers=auth).status_code == 404
+
+
+def test_given_created_and_deleted_leads_when_get_updated_and_deleted_then_listed(fresh_localorg):
+    sf = make_sf_client(fresh_localorg, "integration@demo.test")
+    start = datetime.now(timezone.utc) - timedelta(minutes=1)
+    kept = sf.Lead.create({"LastName": "Kept", "Company": "Replication Ltd"})["id"]
+    gone = sf.Lead.create({"LastName": "Gone", "Company": "Replication Ltd"})["id"]
+    sf.Lead.delete(gone)
+    end = datetime.now(timezone.utc) + timedelta(minutes=2)
+    assert kept in sf.Lead.updated(start, end)["ids"] and gone not in sf.Lead.updated(start, end)["ids"]
+    assert [d["id"] for d in sf.Lead.deleted(start, end)["deletedRecords"]] == [gone]
+    with pytest.raises(SalesforceMalformedRequest):
+        sf.Lead.updated(start - timedelta(days=31), end)
