@@ -72,40 +72,37 @@ class App:
 
     # -- dispatch ------------------------------------------------------------------------
     def dispatch(self, req: Request) -> Response:
-        """Answer one request; never raises."""
+        """Answer one request; never raises. Order: count the call, fire an armed fault, route, handle."""
         try:
             if req.path.startswith("/__localorg__/"):
                 if not _is_loopback(req.client_ip):
                     return Response.error(RestError(403, "FORBIDDEN", "admin path is loopback only"))
-                return self._route(self.admin_router, req, count=False)
-            if not req.internal:
-                fault = self.faults.take(req.method, req.path)
-                if fault is not None:
-                    self._count(f"{req.method} (fault) {req.path}")
-                    resp = fault.apply()
-                    if resp is not None:
-                        return resp
-            return self._route(self.router, req, count=not req.internal)
+                return self._handle(self.admin_router, req, count=False)
+            return self._handle(self.router, req, count=not req.internal)
         except Exception as exc:  # noqa: BLE001 - the server must answer, whatever broke
             if is_api_error(exc):
                 return Response.error(exc)
             traceback.print_exc(file=sys.stderr)
             return Response.error(RestError(500, "UNKNOWN_EXCEPTION", f"An unexpected error occurred: {type(exc).__name__}"))
 
-    def _route(self, router: Router, req: Request, *, count: bool) -> Response:
+    def _handle(self, router: Router, req: Request, *, count: bool) -> Response:
         try:
-            found = router.match(req.method, req.path)
-        except RestError:
-            if count:
-                self._count(f"{req.method} (method not allowed)")
-            raise
+            found, problem = router.match(req.method, req.path), None
+        except RestError as exc:
+            found, problem = None, exc
+        if count:
+            label = found[0].template if found else ("(method not allowed)" if problem else "(not found)")
+            self._count(f"{req.method} {label}")
+            fault = self.faults.take(req.method, req.path)
+            if fault is not None:
+                answer = fault.apply()
+                if answer is not None:
+                    return answer
+        if problem is not None:
+            raise problem
         if found is None:
-            if count:
-                self._count(f"{req.method} (not found)")
             raise not_found()
         route, handler, params = found
-        if count:
-            self._count(f"{req.method} {route.template}")
         return handler(self, req, **params)
 
     # -- authentication ------------------------------------------------------------------
