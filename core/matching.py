@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
 import idna
@@ -40,6 +41,7 @@ FREE_MAIL: frozenset[str] = frozenset(
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*:(//)?", re.IGNORECASE)
 _EMAIL = re.compile(r"^[^\s@<>()\[\]\\,;:\"]+@[^@\s]+$")
 _IP = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$|^\[[0-9a-f:.]+\]$|^[0-9a-f]*:[0-9a-f:]*:[0-9a-f:]*$", re.IGNORECASE)
+_LDH_HOST = re.compile(r"^(?=.{1,253}$)(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)*(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _BLANK_WORDS = frozenset({"n/a", "na", "none", "null", "-", "--", "unknown", "[[unknown]]", "tbd", "."})
 
 PROBLEMS = ("free_mail", "invalid_email", "invalid_website", "no_key")
@@ -71,6 +73,17 @@ def _host_of(text: str) -> str:
     return host.strip().rstrip(".").replace("\u3002", ".").replace("\uff0e", ".").replace("\uff61", ".")
 
 
+def _ascii_host(host: str) -> tuple[str | None, str | None]:
+    """A host name in lower-case ASCII: plain names checked by one regex, others by IDNA 2008 / UTS 46."""
+    lowered = host.lower()
+    if host.isascii() and _LDH_HOST.match(lowered) and "xn--" not in lowered:
+        return lowered, None
+    try:  # internationalised, punycode or odd: the full rules (slow, so only here)
+        return idna.encode(host, uts46=True).decode("ascii").lower(), None
+    except (idna.IDNAError, UnicodeError) as error:
+        return None, f"{host!r} is not a valid domain name ({error})"
+
+
 @lru_cache(maxsize=200_000)
 def normalise_domain(value: str | None) -> tuple[str | None, str | None]:
     """Reduce a website, URL, bare host or email to its registrable domain in ASCII (punycode).
@@ -92,10 +105,9 @@ def normalise_domain(value: str | None) -> tuple[str | None, str | None]:
         return None, f"{host!r} is an IP address, not a company domain"
     if re.search(r"[\s,;]", host):
         return None, f"{text!r} is not a single host name"
-    try:
-        ascii_host = idna.encode(host, uts46=True).decode("ascii").lower()
-    except (idna.IDNAError, UnicodeError) as error:
-        return None, f"{host!r} is not a valid domain name ({error})"
+    ascii_host, problem = _ascii_host(host)
+    if ascii_host is None:
+        return None, problem
     if "." not in ascii_host:
         return None, f"{host!r} has no top-level domain"
     registrable = _PSL.privatesuffix(ascii_host)
@@ -131,8 +143,45 @@ def normalise_email(value: str | None) -> tuple[str | None, str | None, str | No
     domain, problem = normalise_domain(host)
     if domain is None:
         return None, None, f"{text!r} is not a valid email address: {problem}"
-    ascii_host = idna.encode(host.rstrip("."), uts46=True).decode("ascii").lower()
+    ascii_host = _ascii_host(host.rstrip("."))[0]
     return f"{local.lower()}@{ascii_host}", domain, None
+
+
+# RE2-compatible (pyarrow runs these): a plain ASCII host and a plain address, the common cases.
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_PLAIN_HOST = rf"^(?:{_LABEL}\.)+{_LABEL}$"
+_PLAIN_EMAIL = rf"^[^\s@<>()\[\]\\,;:\"./][^\s@<>()\[\]\\,;:\"]*@(?:{_LABEL}\.)+{_LABEL}$"
+
+
+def normalise_many(values: Sequence[str] | pd.Index, kind: str) -> list[tuple[str | None, ...]]:
+    """normalise_domain (kind "website") or normalise_email (kind "email") over distinct values, vectorised.
+
+    Plain values (an ASCII host, a plain address) are cleaned with whole-column string operations and
+    only their public-suffix step runs per value; anything unusual goes through the scalar function,
+    so the results are exactly the scalar ones.
+    """
+    text = pd.Series(list(values), dtype=STRING).str.strip()
+    if kind == "email":
+        host_part = text.str.lower()
+        plain = host_part.str.match(_PLAIN_EMAIL) & ~host_part.str.contains("..", regex=False)
+        host = host_part.str.replace(r"^.*@", "", regex=True)
+    else:
+        bare = text.str.replace(r"^[A-Za-z][A-Za-z0-9+.\-]*://", "", regex=True).str.lstrip("/")
+        authority = bare.str.replace(r"[/?#\\].*$", "", regex=True)
+        host = authority.str.replace(r"^.*@", "", regex=True).str.replace(r":[0-9]*$", "", regex=True)
+        host = host.str.rstrip(".").str.lower()
+        plain = ~authority.str.contains(r"[\s,;]", regex=True) & host.str.match(_PLAIN_HOST)
+        plain &= ~text.str.lower().isin(_BLANK_WORDS)
+    plain = (plain & host.str.len().le(253) & ~host.str.contains("xn--", regex=False)).fillna(False)
+    plain_hosts = host.where(plain)
+    registrable = [None if h is pd.NA else _PSL.privatesuffix(h) for h in plain_hosts.tolist()]
+    out: list[tuple[str | None, ...]] = []
+    for value, domain, address in zip(text.tolist(), registrable, host_part.tolist() if kind == "email" else text.tolist()):
+        if domain is None:
+            out.append(normalise_email(value) if kind == "email" else normalise_domain(value))
+        else:
+            out.append((address, domain, None) if kind == "email" else (domain, None))
+    return out
 
 
 def _column(records: pd.DataFrame, field: str) -> pd.Series:
@@ -146,9 +195,9 @@ def _resolve(values: pd.Series, source: str) -> pd.DataFrame:
     """Normalise a column by its unique values once, then map back by position (no per-record loop)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if source == "email":
-        results = [normalise_email(u)[1:] for u in uniques]
+        results = [r[1:] for r in normalise_many(uniques, "email")]
     else:
-        results = [normalise_domain(u) for u in uniques]
+        results = normalise_many(uniques, "website")
     keys = np.array([r[0] for r in results] + [None], dtype=object)
     texts = np.array([r[1] for r in results] + ["blank"], dtype=object)
     free = np.array([is_free_mail(r[0]) for r in results] + [False], dtype=bool)
@@ -212,5 +261,5 @@ def email_keys(records: pd.DataFrame) -> pd.Series:
     """Each record's normalised email address (<NA> when blank or invalid): the key for person data."""
     values = _column(records, "Email")
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    emails = np.array([normalise_email(u)[0] for u in uniques] + [None], dtype=object)
+    emails = np.array([r[0] for r in normalise_many(uniques, "email")] + [None], dtype=object)
     return pd.Series(emails[codes], index=records.index, dtype=STRING, name="email")

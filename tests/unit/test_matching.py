@@ -158,12 +158,21 @@ def test_given_unknown_object_when_matched_then_value_error() -> None:
         match_keys(pd.DataFrame({"Website": ["acme.com"]}), "Opportunity")
 
 
-def test_given_100k_records_of_few_values_when_matched_then_each_unique_value_normalised_once() -> None:
+def test_given_100k_records_of_few_values_when_matched_then_only_unique_odd_values_take_the_scalar_path() -> None:
     normalise_domain.cache_clear()
-    websites = pd.Series(["https://a-one.com", "b-two.co.uk", "nonsense", None] * 25_000, dtype="string")
+    websites = pd.Series(["https://a-one.com", "b-two.co.uk", "nonsense", "ftp:/x y", None] * 20_000, dtype="string")
     out = match_keys(pd.DataFrame({"Website": websites}), "Account")
-    assert normalise_domain.cache_info().misses == 3
-    assert out["key"].value_counts().to_dict() == {"a-one.com": 25_000, "b-two.co.uk": 25_000}
+    info = normalise_domain.cache_info()
+    assert info.misses == 2 and info.hits == 0, "plain hosts vectorised; each odd value normalised once"
+    assert out["key"].value_counts().to_dict() == {"a-one.com": 20_000, "b-two.co.uk": 20_000}
+    assert out["problem"].value_counts().to_dict() == {"invalid_website": 40_000, "no_key": 20_000}
+
+
+@pytest.mark.parametrize("kind", ["website", "email"])
+def test_given_every_table_value_when_normalised_in_bulk_then_same_as_scalar(kind: str) -> None:
+    values = sorted({c[1] if kind == "website" else c[2] for c in CASES} - {None})
+    scalar = normalise_domain if kind == "website" else normalise_email
+    assert matching.normalise_many(values, kind) == [scalar(v) for v in values]
 
 
 def test_given_scalar_helpers_then_they_agree_with_the_table() -> None:
