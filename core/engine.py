@@ -78,7 +78,8 @@ def begin_login(kind: str, *, app: ConnectedApp | None, my_domain: str | None = 
         env = environment(kind, my_domain)
         if app is None:
             raise ConsoleError("No connected app is configured for Salesforce sign-in.",
-                               fix="Set SF_CLIENT_ID, SF_CLIENT_SECRET (if the app is confidential) and SF_CALLBACK_URL "
+                               fix="Set SF_CLIENT_ID, SF_CLIENT_SECRET (if the app is confidential) and "
+                               "SF_CALLBACK_URL "
                                "in .streamlit/secrets.toml or the environment; the README explains how to create "
                                "the connected app.", cause="not_configured", health="needs_reconnect")
         client_id, secret, token_url, ca_file = app.client_id, app.client_secret, env.login_url, None

@@ -138,7 +138,8 @@ REST_RULES: tuple[Rule, ...] = (
     Rule(FixPermission, "insufficient_access", "The user lacks access to this object, record or setting.",
          "Give the connected user the needed object permission or sharing access (or 'View Setup and "
          "Configuration' for org limits), or connect as the integration user.", False,
-         codes=("insufficient_access_or_readonly", "insufficient_access", "insufficient_access_on_cross_reference_entity"),
+         codes=("insufficient_access_or_readonly", "insufficient_access",
+                "insufficient_access_on_cross_reference_entity"),
          health="connected"),
     Rule(BadInput, "bad_query", "Salesforce rejected the query.",
          "Check the object and field names against the org (the mapping linter lists what exists).", False,

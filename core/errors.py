@@ -102,7 +102,8 @@ def _rest_payload(content: Any) -> tuple[str, str]:
     return "", str(content or "")
 
 
-def failure_from(error: BaseException | dict[str, Any], *, status: int | None = None, host: str | None = None) -> Failure:
+def failure_from(error: BaseException | dict[str, Any], *, status: int | None = None,
+                 host: str | None = None) -> Failure:
     """Read any error we meet (authlib OAuthError, simple-salesforce SalesforceError, requests
     exceptions, or a raw OAuth / REST payload dict) into a neutral Failure. Duck-typed, so this
     module needs neither authlib nor simple_salesforce."""
@@ -136,8 +137,8 @@ def failure_from(error: BaseException | dict[str, Any], *, status: int | None = 
     if hasattr(error, "status") and hasattr(error, "content"):
         code, text = _rest_payload(getattr(error, "content"))
         return Failure("rest", getattr(error, "status", status), code, text, host)
-    if hasattr(error, "code") and hasattr(error, "message") and type(error).__name__ == "SalesforceAuthenticationFailed":
-        return Failure("oauth", status, str(getattr(error, "code")), str(getattr(error, "message")), host)
+    if type(error).__name__ == "SalesforceAuthenticationFailed" and hasattr(error, "code"):
+        return Failure("oauth", status, str(getattr(error, "code")), str(getattr(error, "message", "")), host)
     return Failure("rest", status, type(error).__name__, str(error), host)
 
 

@@ -46,10 +46,12 @@ def _session(client_id: str, client_secret: str | None, ca_file: str | None, **k
     )
 
 
-def _call(host: str, action: Callable[[], T], org_is_sandbox: bool | None = None) -> T:
-    """Run a token-endpoint call and translate whatever goes wrong through errors.classify."""
+def _call(host: str, client: OAuth2Session, action: Callable[[OAuth2Session], T],
+          org_is_sandbox: bool | None = None) -> T:
+    """Run a token-endpoint call on `client` (closed afterwards) and translate failures via errors.classify."""
     try:
-        return action()
+        with client:
+            return action(client)
     except (OAuthError, requests.exceptions.RequestException) as exc:
         raise errors.classify(exc, host=host, org_is_sandbox=org_is_sandbox) from None
     except ValueError as exc:  # a non-JSON token response (a proxy page, an HTML error)
@@ -83,7 +85,7 @@ def exchange_code(token_url: str, *, client_id: str, client_secret: str | None, 
     """Exchange an authorization code (with its PKCE verifier) for tokens at `token_url`'s host."""
     client = _session(client_id, client_secret, ca_file, redirect_uri=redirect_uri)
     endpoint = token_endpoint(token_url)
-    token = _call(token_url, lambda: client.fetch_token(endpoint, grant_type="authorization_code", code=code,
+    token = _call(token_url, client, lambda c: c.fetch_token(endpoint, grant_type="authorization_code", code=code,
                                                          code_verifier=code_verifier, redirect_uri=redirect_uri))
     return _checked(token, token_url)
 
@@ -97,7 +99,7 @@ def refresh(token_url: str, *, client_id: str, client_secret: str | None, refres
     """
     client = _session(client_id, client_secret, ca_file)
     endpoint = token_endpoint(token_url)
-    token = _call(token_url, lambda: client.refresh_token(endpoint, refresh_token=refresh_token), org_is_sandbox)
+    token = _call(token_url, client, lambda c: c.refresh_token(endpoint, refresh_token=refresh_token), org_is_sandbox)
     token = _checked(token, token_url)
     if token.get("refresh_token") == refresh_token:
         token["refresh_token"] = None  # authlib copies the old one in; keep only a genuinely rotated token
@@ -113,7 +115,7 @@ def revoke(token_url: str, *, token: str, client_id: str, client_secret: str | N
     """
     client = _session(client_id, client_secret, ca_file)
     url = token_url.rstrip("/") + "/services/oauth2/revoke"
-    response = _call(token_url, lambda: client.revoke_token(url, token=token))
+    response = _call(token_url, client, lambda c: c.revoke_token(url, token=token))
     if response.status_code == 200:
         return True
     try:
@@ -132,7 +134,7 @@ def password_grant(token_url: str, *, client_id: str, username: str, password: s
     """The username-password grant; the console uses it only for the local demo org (CLI connect)."""
     client = _session(client_id, None, ca_file)
     endpoint = token_endpoint(token_url)
-    token = _call(token_url, lambda: client.fetch_token(endpoint, grant_type="password", username=username,
+    token = _call(token_url, client, lambda c: c.fetch_token(endpoint, grant_type="password", username=username,
                                                          password=password, scope=SCOPE))
     return _checked(token, token_url)
 
@@ -161,6 +163,6 @@ def jwt_bearer(token_url: str, *, client_id: str, username: str, private_key_pem
                               private_key_pem=private_key_pem)
     client = _session(client_id, None, ca_file)
     endpoint = token_endpoint(token_url)
-    token = _call(token_url, lambda: client.fetch_token(endpoint, grant_type=JWT_GRANT, assertion=assertion,
+    token = _call(token_url, client, lambda c: c.fetch_token(endpoint, grant_type=JWT_GRANT, assertion=assertion,
                                                          auth=lambda r: r))
     return _checked(token, token_url)

@@ -61,7 +61,9 @@ class _OrgSession(requests.Session):
         self.api_usage: tuple[int, int] | None = None
         self.hooks["response"].append(self._record_usage)
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(  # type: ignore[override]
+            self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        """Send with the default timeout unless the caller gave one."""
         kwargs.setdefault("timeout", settings.HTTP_TIMEOUT)
         return super().request(method, url, *args, **kwargs)
 

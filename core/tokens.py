@@ -124,7 +124,10 @@ class TokenStore:
         except OSError:
             pass
         secret = os.environ.get("CONSOLE_SECRET_KEY")
-        key = _fernet_key_from_env(secret, bytes(salt)) if secret else _key_from_file(settings.secret_key_path(self.base))
+        if secret:
+            key = _fernet_key_from_env(secret, bytes(salt))
+        else:
+            key = _key_from_file(settings.secret_key_path(self.base))
         try:
             self._fernet = Fernet(key)
         except ValueError as exc:

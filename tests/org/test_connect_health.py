@@ -117,9 +117,6 @@ def test_given_chosen_environment_when_org_differs_then_mismatch_text(base: Path
     assert info.is_sandbox is bool(localorg.org.is_sandbox)
 
 
-@pytest.mark.xfail(strict=True, reason="localorg revokes a deactivated user's refresh tokens and then answers the "
-                   "refresh with 'expired access/refresh token'; Salesforce answers 'inactive user' "
-                   "(restforce/restforce#303). Fix in localorg/oauth.py _refresh: check the user before 'revoked'.")
 def test_given_web_connected_user_deactivated_when_health_checked_then_needs_reconnect_user_inactive(
         fresh_base: Path, fresh_localorg: Any) -> None:
     sign_in(fresh_base)
