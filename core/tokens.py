@@ -5,6 +5,7 @@ import base64
 import binascii
 import json
 import os
+import secrets
 import sqlite3
 import stat
 import threading
@@ -92,18 +93,26 @@ def _fernet_key_from_env(value: str, salt: bytes) -> bytes:
 
 
 def _key_from_file(path: Path) -> bytes:
-    """Read the key file, creating it (mode 0600, exclusive create) on first use."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        mode = stat.S_IMODE(path.stat().st_mode)
-        if mode & 0o077:
-            raise ConsoleError(
-                f"The key file {path} can be read by other users (mode {mode:o}).",
-                fix=f"Run: chmod 600 {path}", cause="key_file_permissions")
-        return path.read_bytes().strip()
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(Fernet.generate_key())
+    """Read the key file, creating it (mode 0600) on first use.
+
+    The key is written to a private temporary file and hard-linked into place, so a second
+    process racing to create it either wins the link or reads the complete winner's key.
+    """
+    if not path.exists():
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(Fernet.generate_key())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise ConsoleError(f"The key file {path} can be read by other users (mode {mode:o}).",
+                           fix=f"Run: chmod 600 {path}", cause="key_file_permissions")
     return path.read_bytes().strip()
 
 

@@ -123,3 +123,27 @@ def test_given_two_records_when_listed_then_names_sorted(tmp_path: Path, monkeyp
     store.save(_record("alpha"))
     assert store.names() == ["alpha", "zeta"]
     assert [r.name for r in store.all()] == ["alpha", "zeta"]
+
+
+def test_given_console_data_dir_env_when_store_opens_without_base_then_files_live_there(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CONSOLE_SECRET_KEY", raising=False)
+    monkeypatch.setenv("CONSOLE_DATA_DIR", str(tmp_path / "elsewhere"))
+    TokenStore().save(_record())
+    assert (tmp_path / "elsewhere" / "tokens.sqlite3").exists() and (tmp_path / "elsewhere" / "secret.key").exists()
+
+
+def test_given_many_threads_opening_a_new_store_when_racing_then_one_key_for_all(tmp_path: Path,
+                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    monkeypatch.delenv("CONSOLE_SECRET_KEY", raising=False)
+    stores: list[TokenStore] = []
+    threads = [threading.Thread(target=lambda: stores.append(TokenStore(tmp_path))) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stores[0].save(_record())
+    assert all(s.load("demo") == _record() for s in stores)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".secret")] == []
