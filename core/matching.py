@@ -38,7 +38,7 @@ FREE_MAIL: frozenset[str] = frozenset(
     }
 )
 
-_SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*:(//)?", re.IGNORECASE)
+_SCHEME = re.compile(r"^(?:[a-z][a-z0-9+.\-]*://|mailto:|https?:)", re.IGNORECASE)
 _EMAIL = re.compile(r"^[^\s@<>()\[\]\\,;:\"]+@[^@\s]+$")
 _IP = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$|^\[[0-9a-f:.]+\]$|^[0-9a-f]*:[0-9a-f:]*:[0-9a-f:]*$", re.IGNORECASE)
 _LDH_HOST = re.compile(r"^(?=.{1,253}$)(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)*(?!-)[a-z0-9-]{1,63}(?<!-)$")
@@ -61,7 +61,7 @@ def is_free_mail(domain: str | None) -> bool:
 
 def _host_of(text: str) -> str:
     """Strip scheme, user-info, path, query, fragment, port and trailing dots from a website-ish string."""
-    host = _SCHEME.sub("", text, count=1) if "://" in text or text.lower().startswith(("mailto:", "http:", "https:")) else text
+    host = _SCHEME.sub("", text, count=1)
     host = host.lstrip("/")
     host = re.split(r"[/?#\\]", host, maxsplit=1)[0].strip()
     if re.search(r"[\s,;]", host):

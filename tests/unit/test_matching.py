@@ -6,6 +6,8 @@ import sys
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core import matching
 from core.matching import FREE_MAIL, email_keys, match_keys, normalise_domain, normalise_email
@@ -39,6 +41,8 @@ CASES = [
     ("Account", "http://acme.com\\index.html", NA, "acme.com", "website", NA),
     ("Account", "ftp://files.acme.org", NA, "acme.org", "website", NA),
     ("Account", "info@acme.com", NA, "acme.com", "website", NA),
+    ("Account", "acme.com:8080/go?to=http://other.com", NA, "acme.com", "website", NA),
+    ("Account", "http:acme.com", NA, "acme.com", "website", NA),
     ("Account", "github.io", NA, NA, NA, "invalid_website"),
     ("Account", "co.uk", NA, NA, NA, "invalid_website"),
     ("Account", "localhost", NA, NA, NA, "invalid_website"),
@@ -209,3 +213,17 @@ def test_given_network_blocked_when_matching_then_public_suffix_list_works_offli
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     assert "offline ok" in result.stdout
+
+
+_URLISH = st.text(alphabet="abcxyz019-._:/?#@ \u00fc\u3002", min_size=0, max_size=30)
+_HOSTISH = st.lists(st.sampled_from(["www", "acme", "co", "uk", "com", "github", "io", "x-y", "gmail", "b\u00fccher"]),
+                    min_size=1, max_size=4).map(".".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(prefix=st.sampled_from(["", "https://", "http://user:pw@", "//", "mailto:", "jane@"]), host=_HOSTISH,
+       tail=st.sampled_from(["", "/", ":8080", "/a?b=c", ".", " ", "#x"]), noise=_URLISH)
+def test_given_any_urlish_text_when_normalised_in_bulk_then_same_as_scalar(prefix: str, host: str, tail: str, noise: str) -> None:
+    values = [prefix + host + tail, noise, prefix + noise + tail]
+    assert matching.normalise_many(values, "website") == [normalise_domain(v) for v in values]
+    assert matching.normalise_many(values, "email") == [normalise_email(v) for v in values]
