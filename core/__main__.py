@@ -69,7 +69,7 @@ def _connect(args: argparse.Namespace) -> int:
         print(json.dumps(asdict(info), indent=2))
         return 0
     print(f"Connected {info.name!r}: {info.org_name} ({info.org_id}) [{info.environment.badge}] as "
-          f"{info.user_name} <{info.username}>, profile {info.profile or 'unknown'}")
+          f"{info.user_name} <{info.username}>, profile {info.profile or '(not readable by this user)'}")
     for note in (info.environment_mismatch, info.integration_user_hint):
         if note:
             print(f"  note: {note}")
