@@ -14,6 +14,7 @@ LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 CARRIED = ("response_type", "client_id", "redirect_uri", "state", "scope", "code_challenge",
            "code_challenge_method", "prompt", "login_hint", "display")
 TICKET_LIFETIME = 600.0
+DEMO_PASSWORD = "demo-password"
 
 _STYLE = """body{font-family:system-ui,sans-serif;background:#f3f3f3;margin:0}
 main{max-width:440px;margin:48px auto;background:#fff;padding:28px 32px;border-radius:8px;box-shadow:0 1px 4px #0002}
@@ -91,7 +92,7 @@ def _login_page(app: Any, params: dict[str, str], error: str | None = None, user
     buttons = "".join(
         f"<form method=post action='/services/oauth2/authorize'>{_hidden(params)}"
         f"<input type=hidden name='step' value='login'><input type=hidden name='username' value='{html.escape(u.username)}'>"
-        f"<input type=hidden name='password' value='demo-password'>"
+        f"<input type=hidden name='quick' value='1'>"
         f"<button type=submit data-username='{html.escape(u.username)}'>{html.escape(u.name)} "
         f"<span class=small>{html.escape(u.username)} · {html.escape(u.profile_name)}</span></button></form>"
         for u in demo[:30])
@@ -157,7 +158,10 @@ def authorize_post(app: Any, req: Request) -> Response:
     user = app.org.user_by_username(username)
     if user is not None and not user.active:
         return _login_page(app, params, "Your account is inactive. Contact your administrator.", username)
-    user = app.org.check_password(username, form.get("password", ""))
+    # A demo-user button posts quick=1 instead of a password: it logs in only while that user's
+    # password is still the published demo one, so no credential is ever written into the page.
+    password = DEMO_PASSWORD if form.get("quick") == "1" and not form.get("password") else form.get("password", "")
+    user = app.org.check_password(username, password)
     if user is None:
         return _login_page(app, params, "Please check your username and password. If you still can't log in, "
                                         "contact your Salesforce administrator.", username)

@@ -270,3 +270,17 @@ def test_given_token_when_identity_endpoints_called_then_user_shapes_on_both_por
     assert ident.status_code == 200 and ident.json()["username"] == "auditor@demo.test"
     assert web.get(f"{localorg.login_url}/services/oauth2/userinfo",
                    headers={"Authorization": "Bearer nope"}).status_code == 403
+
+
+def test_given_demo_user_button_when_clicked_then_logged_in_without_a_password_in_the_page(localorg):
+    web = requests.Session()
+    web.trust_env = False
+    _, challenge = pkce_pair()
+    query = {"response_type": "code", "client_id": localorg.client_id, "redirect_uri": CALLBACK,
+             "code_challenge": challenge, "state": "s"}
+    page = web.get(f"{localorg.login_url}/services/oauth2/authorize?{urlencode(query)}")
+    assert "auditor@demo.test" in page.text and "value='demo-password'" not in page.text
+    button = page.text.split("data-username='auditor@demo.test'", 1)[0].rsplit("<form", 1)[1]
+    form = {html.unescape(k): html.unescape(v) for k, v in _HIDDEN.findall(button)}
+    consent = web.post(f"{localorg.login_url}/services/oauth2/authorize", data=form)
+    assert consent.status_code == 200 and "as <b>auditor@demo.test</b>" in consent.text
