@@ -199,12 +199,15 @@ class HttpProvider:
             log.info("enrichment lookup %s %s -> %s", self.host, key, status)
             if status == 200:
                 try:
-                    return "found", response.json()
+                    payload = response.json()
                 except ValueError:
+                    payload = None
+                if not isinstance(payload, Mapping):
                     raise ProviderHttpError(
-                        f"{self.host} answered 200 for {key} with a body that is not JSON.",
+                        f"{self.host} answered 200 for {key} with a body that is not a JSON object.",
                         "Check that the URL template points at the JSON API.",
-                    ) from None
+                    )
+                return "found", payload
             if status == 202:
                 return "queued", status
             if status == 404:

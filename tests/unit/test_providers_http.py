@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import socket
 import threading
 import time
@@ -87,7 +88,7 @@ class EnrichmentServer:
         n = self.hits[domain]
         if domain == "acme.com":
             return 200, ACME, {}
-        if domain.startswith("co") and domain.endswith(".com"):  # co1.com, co2.com ... for the rate limit
+        if re.fullmatch(r"co\d+\.com", domain):  # co1.com, co2.com ... for the rate limit
             return 200, {"name": domain.split(".")[0].title(), "domain": domain}, {}
         if domain == "queued.com":
             return (202, {"status": "queued"}, {}) if n <= 2 else (200, {"name": "Queued Inc", "domain": domain}, {})
@@ -99,6 +100,11 @@ class EnrichmentServer:
             return (429, {"error": "rate limit"}, {"Retry-After": "7"}) if n == 1 else (200, {"name": "Busy"}, {})
         if domain == "flaky.com":
             return (503, None, {}) if n == 1 else (200, {"name": "Flaky"}, {})
+        if domain == "combined.com":
+            return 200, {"company": {"name": "Combined", "metrics": {"employees": 12}},
+                         "person": {"employment": {"title": "CTO"}}}, {}
+        if domain == "html.com":
+            return 200, ["not", "an", "object"], {}
         if domain == "down.com":
             return 503, None, {}
         return 404, None, {}
@@ -267,3 +273,18 @@ def test_given_nested_json_when_flattened_then_attribute_paths() -> None:
     assert flatten({"geo": {"city": "X", "lat": 1.5}, "tech": ["a"], "name": "N"}) == {
         "geo.city": "X", "geo.lat": 1.5, "tech": ["a"], "name": "N",
     }
+
+
+def test_given_combined_answer_when_looked_up_then_company_at_root_and_person_under_prefix(
+    server: EnrichmentServer,
+) -> None:
+    provider = HttpProvider(SECRET, url_template=server.url.replace("{domain}", "{key}"), kind="combined",
+                            sleep=FakeClock().sleep)
+    row = provider.lookup(["combined.com"]).loc["combined.com"]
+    assert row["name"] == "Combined" and row["metrics.employees"] == 12
+    assert row["person.employment.title"] == "CTO"
+
+
+def test_given_200_that_is_not_a_json_object_when_looked_up_then_clear_error(server: EnrichmentServer) -> None:
+    with pytest.raises(ProviderHttpError, match="not a JSON object"):
+        _provider(server, None, FakeClock()).lookup(["html.com"])
