@@ -129,13 +129,18 @@ class Handle:
         """Session lifetime of access tokens (already issued ones included)."""
         self._app.store.set_access_token_ttl(seconds)
 
-    def register_jwt_certificate(self, pem: str) -> None:
-        """Register the certificate (or public key) that verifies JWT bearer assertions for the demo app."""
-        self._app.store.set_jwt_certificate(self.client_id, pem)
+    def register_jwt_certificate(self, pem: str, client_id: str | None = None) -> None:
+        """Register the certificate (or public key) that verifies JWT bearer assertions (demo app by default)."""
+        self._app.store.set_jwt_certificate(client_id or self.client_id, pem)
 
-    def set_refresh_token_rotation(self, on: bool) -> None:
-        """When on, each refresh returns a new refresh token and retires the old one."""
-        self._app.store.set_rotation(self.client_id, on)
+    def set_refresh_token_rotation(self, on: bool, client_id: str | None = None) -> None:
+        """When on, each refresh returns a new refresh token and retires the old one (demo app by default)."""
+        self._app.store.set_rotation(client_id or self.client_id, on)
+
+    def register_connected_app(self, client_id: str, callbacks: list[str], *, secret: str | None = None,
+                               name: str | None = None) -> None:
+        """Register another connected app: with a secret it is confidential (secret required, PKCE optional)."""
+        self._app.store.register_app(client_id, name or client_id, callbacks, public=secret is None, secret=secret)
 
     def set_user_active(self, username: str, active: bool) -> None:
         """Activate or deactivate a user; deactivation revokes every token of theirs."""

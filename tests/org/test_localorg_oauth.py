@@ -284,3 +284,25 @@ def test_given_demo_user_button_when_clicked_then_logged_in_without_a_password_i
     form = {html.unescape(k): html.unescape(v) for k, v in _HIDDEN.findall(button)}
     consent = web.post(f"{localorg.login_url}/services/oauth2/authorize", data=form)
     assert consent.status_code == 200 and "as <b>auditor@demo.test</b>" in consent.text
+
+
+def test_given_confidential_app_when_exchanging_without_or_with_secret_then_refused_or_granted(fresh_localorg):
+    fresh_localorg.register_connected_app("acme-console", ["https://console.acme.example/connect"], secret="s3cret")
+    web = requests.Session()
+    web.trust_env = False
+    query = {"response_type": "code", "client_id": "acme-console", "redirect_uri": "https://console.acme.example/connect"}
+    page = web.get(f"{fresh_localorg.login_url}/services/oauth2/authorize?{urlencode(query)}")
+    login = page.text.split("id=login>", 1)[1].split("</form>", 1)[0]
+    form = {**{html.unescape(k): html.unescape(v) for k, v in _HIDDEN.findall(login)},
+            "username": "integration@demo.test", "password": "demo-password"}
+    consent = web.post(f"{fresh_localorg.login_url}/services/oauth2/authorize", data=form)
+    ticket = html.unescape(dict(_HIDDEN.findall(consent.text))["ticket"])
+    back = web.post(f"{fresh_localorg.login_url}/services/oauth2/authorize",
+                    data={"step": "consent", "ticket": ticket, "decision": "allow"}, allow_redirects=False)
+    code = parse_qs(urlsplit(back.headers["Location"]).query)["code"][0]
+    base = {"grant_type": "authorization_code", "code": code, "client_id": "acme-console",
+            "redirect_uri": "https://console.acme.example/connect"}
+    refused = web.post(f"{fresh_localorg.login_url}/services/oauth2/token", data={**base, "client_secret": "wrong"})
+    assert refused.json() == {"error": "invalid_client", "error_description": "invalid client credentials"}
+    granted = web.post(f"{fresh_localorg.login_url}/services/oauth2/token", data={**base, "client_secret": "s3cret"})
+    assert granted.status_code == 200 and granted.json()["refresh_token"]
