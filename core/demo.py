@@ -63,13 +63,13 @@ def is_running(address: DemoAddress) -> bool:
     """True when the recorded process lives and its login URL answers HTTP."""
     if not _pid_alive(address.pid):
         return False
-    try:
-        session = requests.Session()
+    with requests.Session() as session:
         session.trust_env = False
-        session.get(address.login_url, timeout=2, allow_redirects=False)
-        return True
-    except requests.exceptions.RequestException:
-        return False
+        try:
+            session.get(address.login_url, timeout=2, allow_redirects=False)
+        except requests.exceptions.RequestException:
+            return False
+    return True
 
 
 def _spawn(directory: Path) -> DemoAddress:
