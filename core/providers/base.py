@@ -103,3 +103,26 @@ def type_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out.index = out.index.astype(STRING)
     out.index.name = "key"
     return out
+
+
+def flatten(payload: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested JSON objects -> dotted attribute paths ({"geo": {"city": "X"}} -> {"geo.city": "X"}); lists kept."""
+    out: dict[str, Any] = {}
+    for name, value in payload.items():
+        path = f"{prefix}{name}"
+        if isinstance(value, Mapping):
+            out.update(flatten(value, path + "."))
+        else:
+            out[path] = value
+    return out
+
+
+def attributes_from_json(payload: Mapping[str, Any], kind: str) -> dict[str, Any]:
+    """Flatten one answer: company at the root, person under "person."; "combined" holds both."""
+    if kind == "person":
+        return flatten(payload, "person.")
+    if kind == "combined":
+        out = flatten(payload.get("company") or {})
+        out.update(flatten(payload.get("person") or {}, "person."))
+        return out
+    return flatten(payload)

@@ -8,6 +8,7 @@ import string
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -15,7 +16,7 @@ import diskcache
 import pandas as pd
 import requests
 
-from core.providers.base import ProviderError, frame_from_attributes, unique_keys
+from core.providers.base import ProviderError, attributes_from_json, frame_from_attributes, unique_keys
 from core.providers.ratelimit import TokenBucket
 
 log = logging.getLogger(__name__)
@@ -46,29 +47,6 @@ class HttpLookup:
     requests: int = 0
 
 
-def flatten(payload: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested JSON objects -> dotted attribute paths ({"geo": {"city": "X"}} -> {"geo.city": "X"}); lists kept."""
-    out: dict[str, Any] = {}
-    for name, value in payload.items():
-        path = f"{prefix}{name}"
-        if isinstance(value, Mapping):
-            out.update(flatten(value, path + "."))
-        else:
-            out[path] = value
-    return out
-
-
-def attributes_from_json(payload: Mapping[str, Any], kind: str) -> dict[str, Any]:
-    """Flatten one answer: company at the root, person under "person."; "combined" holds both."""
-    if kind == "person":
-        return flatten(payload, "person.")
-    if kind == "combined":
-        out = flatten(payload.get("company") or {})
-        out.update(flatten(payload.get("person") or {}, "person."))
-        return out
-    return flatten(payload)
-
-
 def _retry_after(value: str | None, now: float) -> float | None:
     """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
     if not value:
@@ -97,7 +75,7 @@ class HttpProvider:
         api_key: str,
         *,
         url_template: str = DEFAULT_URL_TEMPLATE,
-        cache: diskcache.Cache | None = None,
+        cache: diskcache.Cache | str | Path | None = None,
         name: str = "http",
         kind: str = "company",
         auth: str = "bearer",
@@ -117,7 +95,10 @@ class HttpProvider:
         not_found_ttl: float = NOT_FOUND_TTL,
         session: requests.Session | None = None,
     ) -> None:
-        """auth: "bearer" (Authorization: Bearer KEY), "basic" (KEY as user name) or "header:X-Api-Key"."""
+        """cache: a diskcache.Cache or its directory (None: no caching).
+
+        auth: "bearer" (Authorization: Bearer KEY), "basic" (KEY as user name) or "header:X-Api-Key".
+        clock/sleep drive the rate limit and the waits; tests inject a fake pair."""
         fields = {f for _, f, _, _ in string.Formatter().parse(url_template) if f is not None}
         if not url_template.startswith(("https://", "http://")) or not fields or not fields <= _PLACEHOLDERS:
             raise ValueError(
@@ -134,7 +115,7 @@ class HttpProvider:
         self.host = urlsplit(url_template).netloc
         self._api_key = api_key
         self._auth = auth
-        self.cache = cache
+        self.cache = diskcache.Cache(str(cache)) if isinstance(cache, (str, Path)) else cache
         self.bucket = TokenBucket(rate_per_minute, burst, clock=clock, sleep=sleep)
         self.sleep = sleep
         self.wall_clock = wall_clock

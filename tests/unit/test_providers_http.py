@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from core.providers import HttpProvider, Provider, ProviderHttpError
-from core.providers.http import flatten
+from core.providers.base import flatten
 from core.providers.ratelimit import TokenBucket
 
 SECRET = "sk_live_7fQ2-very-secret-key"
@@ -288,3 +288,10 @@ def test_given_combined_answer_when_looked_up_then_company_at_root_and_person_un
 def test_given_200_that_is_not_a_json_object_when_looked_up_then_clear_error(server: EnrichmentServer) -> None:
     with pytest.raises(ProviderHttpError, match="not a JSON object"):
         _provider(server, None, FakeClock()).lookup(["html.com"])
+
+
+def test_given_cache_directory_path_when_looked_up_twice_then_second_from_disk(server: EnrichmentServer, tmp_path: Path) -> None:
+    clock = FakeClock()
+    _provider(server, tmp_path / "enrich-cache", clock).lookup(["acme.com"])  # type: ignore[arg-type]
+    again = _provider(server, tmp_path / "enrich-cache", clock).fetch(["acme.com"])  # type: ignore[arg-type]
+    assert again.cache_hits == 1 and server.hits["acme.com"] == 1
