@@ -151,14 +151,14 @@ def rest(handler: RestHandler) -> Callable[..., Response]:
 
     def wrapped(app: App, req: Request, version: str, **params: str) -> Response:
         """Authenticate, run the handler, stamp Sforce-Limit-Info."""
-        ctx = app.rest_context(req, version)
         try:
-            resp = handler(ctx, **params)
+            resp = handler(app.rest_context(req, version), **params)
         except Exception as exc:
             if not is_api_error(exc):
                 raise
             resp = Response.error(exc)
-        resp.headers.update(app.limit_header())
+        if resp.status != 401:         # every answer to an authenticated caller reports usage
+            resp.headers.update(app.limit_header())
         return resp
 
     wrapped.__name__ = handler.__name__

@@ -230,3 +230,10 @@ def test_given_created_and_deleted_leads_when_get_updated_and_deleted_then_liste
     assert [d["id"] for d in sf.Lead.deleted(start, end)["deletedRecords"]] == [gone]
     with pytest.raises(SalesforceMalformedRequest):
         sf.Lead.updated(start - timedelta(days=31), end)
+
+
+def test_given_no_api_user_when_refused_then_usage_header_still_sent(localorg):
+    session = localorg_session(localorg)
+    auth = {"Authorization": f"Bearer {password_token(localorg, 'noapi@demo.test')['access_token']}"}
+    resp = session.get(f"{localorg.instance_url}/services/data/v62.0/sobjects", headers=auth)
+    assert resp.status_code == 403 and resp.headers["Sforce-Limit-Info"].startswith("api-usage=")
