@@ -103,7 +103,7 @@ class Response:
     @classmethod
     def json(cls, payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> "Response":
         """A JSON response (UTF-8, compact)."""
-        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, check_circular=False).encode("utf-8")
         h = {"Content-Type": "application/json;charset=UTF-8"}
         h.update(headers or {})
         return cls(status, body, h)
