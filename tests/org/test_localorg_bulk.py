@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
+from typing import Any
 
 from tests.fixtures.localorg import localorg_session, make_sf_client
 
@@ -15,7 +17,7 @@ def rows(pages: list[str]) -> list[dict]:
     return out
 
 
-def test_given_leads_when_bulk2_query_with_small_pages_then_all_rows_arrive_in_csv_pages(localorg):
+def test_given_leads_when_bulk2_query_with_small_pages_then_all_rows_arrive_in_csv_pages(localorg: Any) -> None:
     sf = make_sf_client(localorg, "auditor@demo.test")
     pages = list(sf.bulk2.Lead.query("SELECT Id, Company, Owner.Name FROM Lead", max_records=2000, wait=0))
     assert len(pages) == 3
@@ -25,7 +27,7 @@ def test_given_leads_when_bulk2_query_with_small_pages_then_all_rows_arrive_in_c
     assert pages[0].startswith('"Id","Company","Owner.Name"\n')
 
 
-def test_given_locator_when_results_paged_by_hand_then_headers_follow_bulk2_protocol(localorg):
+def test_given_locator_when_results_paged_by_hand_then_headers_follow_bulk2_protocol(localorg: Any) -> None:
     sf = make_sf_client(localorg, "integration@demo.test")
     session = localorg_session(localorg)
     auth = {"Authorization": f"Bearer {sf.session_id}", "Content-Type": "application/json"}
@@ -44,7 +46,7 @@ def test_given_locator_when_results_paged_by_hand_then_headers_follow_bulk2_prot
     assert total == sf.query("SELECT COUNT() FROM Account")["totalSize"]
 
 
-def test_given_bulk2_update_when_cells_blank_or_na_then_blank_keeps_and_na_nulls(fresh_localorg, tmp_path):
+def test_given_bulk2_update_when_cells_blank_or_na_then_blank_keeps_and_na_nulls(fresh_localorg: Any, tmp_path: Path) -> None:
     sf = make_sf_client(fresh_localorg, "integration@demo.test")
     leads = sf.query("SELECT Id, Title, Phone, Industry FROM Lead WHERE Title != null AND Phone != null LIMIT 3")["records"]
     a, b, c = (r["Id"] for r in leads)
@@ -64,7 +66,7 @@ def test_given_bulk2_update_when_cells_blank_or_na_then_blank_keeps_and_na_nulls
     assert failed[0]["sf__Id"] == c and failed[0]["sf__Error"].startswith("STRING_TOO_LONG:")
 
 
-def test_given_records_list_when_bulk2_insert_then_created_ids_reported(fresh_localorg):
+def test_given_records_list_when_bulk2_insert_then_created_ids_reported(fresh_localorg: Any) -> None:
     sf = make_sf_client(fresh_localorg, "integration@demo.test")
     outcome = sf.bulk2.Account.insert(records=[{"Name": "Bulk One"}, {"Name": "Bulk Two"}], wait=0)
     assert outcome[0]["numberRecordsProcessed"] == 2 and outcome[0]["numberRecordsFailed"] == 0

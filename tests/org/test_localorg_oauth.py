@@ -75,7 +75,7 @@ def exchange(handle: Any, code: str, verifier: str, redirect_uri: str = CALLBACK
                       redirect_uri=redirect_uri)
 
 
-def test_given_pkce_login_when_code_exchanged_then_salesforce_shaped_tokens_work_with_simple_salesforce(localorg):
+def test_given_pkce_login_when_code_exchanged_then_salesforce_shaped_tokens_work_with_simple_salesforce(localorg: Any) -> None:
     verifier, challenge = pkce_pair()
     got = callback_params(authorize(localorg, challenge))
     assert got["state"] == "st-1"
@@ -92,7 +92,7 @@ def test_given_pkce_login_when_code_exchanged_then_salesforce_shaped_tokens_work
     assert sf.query("SELECT COUNT() FROM Account")["totalSize"] > 0
 
 
-def test_given_wrong_verifier_when_exchanged_then_invalid_grant(localorg):
+def test_given_wrong_verifier_when_exchanged_then_invalid_grant(localorg: Any) -> None:
     _, challenge = pkce_pair()
     got = callback_params(authorize(localorg, challenge))
     resp = exchange(localorg, got["code"], "not-the-verifier-" + "x" * 40)
@@ -100,7 +100,7 @@ def test_given_wrong_verifier_when_exchanged_then_invalid_grant(localorg):
     assert resp.json() == {"error": "invalid_grant", "error_description": "invalid code verifier"}
 
 
-def test_given_used_code_when_exchanged_again_then_invalid_authorization_code(localorg):
+def test_given_used_code_when_exchanged_again_then_invalid_authorization_code(localorg: Any) -> None:
     verifier, challenge = pkce_pair()
     got = callback_params(authorize(localorg, challenge))
     assert exchange(localorg, got["code"], verifier).status_code == 200
@@ -109,20 +109,20 @@ def test_given_used_code_when_exchanged_again_then_invalid_authorization_code(lo
     assert again.json() == {"error": "invalid_grant", "error_description": "invalid authorization code"}
 
 
-def test_given_code_when_redirect_uri_differs_then_redirect_uri_mismatch(localorg):
+def test_given_code_when_redirect_uri_differs_then_redirect_uri_mismatch(localorg: Any) -> None:
     verifier, challenge = pkce_pair()
     got = callback_params(authorize(localorg, challenge))
     resp = exchange(localorg, got["code"], verifier, redirect_uri="http://127.0.0.1:9999/connect")
     assert resp.json()["error"] == "redirect_uri_mismatch"
 
 
-def test_given_user_denies_when_consenting_then_access_denied_on_redirect(localorg):
+def test_given_user_denies_when_consenting_then_access_denied_on_redirect(localorg: Any) -> None:
     _, challenge = pkce_pair()
     got = callback_params(authorize(localorg, challenge, decision="deny"))
     assert got["error"] == "access_denied" and got["state"] == "st-1" and "code" not in got
 
 
-def test_given_public_app_without_code_challenge_when_authorizing_then_error_redirect(localorg):
+def test_given_public_app_without_code_challenge_when_authorizing_then_error_redirect(localorg: Any) -> None:
     resp = authorize(localorg, None)
     got = callback_params(resp)
     assert got["error"] == "invalid_request"
@@ -133,7 +133,7 @@ def test_given_public_app_without_code_challenge_when_authorizing_then_error_red
     ({"redirect_uri": "https://evil.example/connect"}, "redirect_uri_mismatch"),
     ({"redirect_uri": "http://127.0.0.1:8765/elsewhere"}, "redirect_uri_mismatch"),
 ])
-def test_given_bad_client_or_callback_when_authorizing_then_error_page_not_redirect(localorg, params, error):
+def test_given_bad_client_or_callback_when_authorizing_then_error_page_not_redirect(localorg: Any, params: Any, error: Any) -> None:
     query = {"response_type": "code", "client_id": localorg.client_id, "code_challenge": "x" * 43, **params}
     web = requests.Session()
     web.trust_env = False
@@ -142,13 +142,13 @@ def test_given_bad_client_or_callback_when_authorizing_then_error_page_not_redir
     assert f"error={error}" in resp.text
 
 
-def test_given_loopback_callback_on_any_port_when_authorizing_then_accepted(localorg):
+def test_given_loopback_callback_on_any_port_when_authorizing_then_accepted(localorg: Any) -> None:
     _, challenge = pkce_pair()
     resp = authorize(localorg, challenge, redirect_uri="http://localhost:50123/connect")
     assert resp.status_code == 302 and resp.headers["Location"].startswith("http://localhost:50123/connect?code=")
 
 
-def test_given_wrong_password_when_logging_in_then_login_page_shows_error(localorg):
+def test_given_wrong_password_when_logging_in_then_login_page_shows_error(localorg: Any) -> None:
     web = requests.Session()
     web.trust_env = False
     _, challenge = pkce_pair()
@@ -158,7 +158,7 @@ def test_given_wrong_password_when_logging_in_then_login_page_shows_error(localo
     assert resp.status_code == 200 and "check your username and password" in resp.text and "ticket" not in resp.text
 
 
-def test_given_refresh_token_when_refreshed_then_new_access_token_and_after_revoke_expired(localorg):
+def test_given_refresh_token_when_refreshed_then_new_access_token_and_after_revoke_expired(localorg: Any) -> None:
     verifier, challenge = pkce_pair()
     tokens = exchange(localorg, callback_params(authorize(localorg, challenge))["code"], verifier).json()
     refreshed = token_call(localorg, grant_type="refresh_token", refresh_token=tokens["refresh_token"])
@@ -179,14 +179,14 @@ def test_given_refresh_token_when_refreshed_then_new_access_token_and_after_revo
         sf.query("SELECT Id FROM Account LIMIT 1")
 
 
-def test_given_unknown_token_when_revoking_then_400_invalid_token(localorg):
+def test_given_unknown_token_when_revoking_then_400_invalid_token(localorg: Any) -> None:
     web = requests.Session()
     web.trust_env = False
     resp = web.post(f"{localorg.login_url}/services/oauth2/revoke", data={"token": "nope"})
     assert resp.status_code == 400 and resp.json()["error"] == "invalid_token"
 
 
-def test_given_rotation_on_when_refreshed_then_old_refresh_token_is_dead(fresh_localorg):
+def test_given_rotation_on_when_refreshed_then_old_refresh_token_is_dead(fresh_localorg: Any) -> None:
     fresh_localorg.set_refresh_token_rotation(True)
     verifier, challenge = pkce_pair()
     tokens = exchange(fresh_localorg, callback_params(authorize(fresh_localorg, challenge))["code"], verifier).json()
@@ -197,18 +197,18 @@ def test_given_rotation_on_when_refreshed_then_old_refresh_token_is_dead(fresh_l
     assert token_call(fresh_localorg, grant_type="refresh_token", refresh_token=first["refresh_token"]).status_code == 200
 
 
-def test_given_inactive_user_when_password_grant_then_inactive_user(localorg):
+def test_given_inactive_user_when_password_grant_then_inactive_user(localorg: Any) -> None:
     resp = token_call(localorg, grant_type="password", username="inactive@demo.test", password="demo-password")
     assert resp.status_code == 400
     assert resp.json() == {"error": "invalid_grant", "error_description": "inactive user"}
 
 
-def test_given_bad_password_when_password_grant_then_authentication_failure(localorg):
+def test_given_bad_password_when_password_grant_then_authentication_failure(localorg: Any) -> None:
     resp = token_call(localorg, grant_type="password", username="integration@demo.test", password="nope")
     assert resp.json() == {"error": "invalid_grant", "error_description": "authentication failure"}
 
 
-def test_given_user_deactivated_when_refreshing_then_inactive_user_and_sessions_dead(fresh_localorg):
+def test_given_user_deactivated_when_refreshing_then_inactive_user_and_sessions_dead(fresh_localorg: Any) -> None:
     verifier, challenge = pkce_pair()
     tokens = exchange(fresh_localorg, callback_params(authorize(fresh_localorg, challenge, username="auditor@demo.test"))["code"],
                       verifier).json()
@@ -221,13 +221,13 @@ def test_given_user_deactivated_when_refreshing_then_inactive_user_and_sessions_
     assert data.status_code == 401 and data.json()[0]["errorCode"] == "INVALID_SESSION_ID"
 
 
-def test_given_unknown_client_or_grant_when_token_called_then_oauth_errors(localorg):
+def test_given_unknown_client_or_grant_when_token_called_then_oauth_errors(localorg: Any) -> None:
     assert token_call(localorg, grant_type="password", client_id="nope", username="x",
                       password="y").json() == {"error": "invalid_client_id", "error_description": "client identifier invalid"}
     assert token_call(localorg, grant_type="client_credentials").json()["error"] == "unsupported_grant_type"
 
 
-def test_given_short_ttl_when_token_ages_then_401_invalid_session_id(fresh_localorg):
+def test_given_short_ttl_when_token_ages_then_401_invalid_session_id(fresh_localorg: Any) -> None:
     sf = make_sf_client(fresh_localorg, "integration@demo.test")
     assert sf.query("SELECT Id FROM Account LIMIT 1")["totalSize"] == 1
     fresh_localorg.set_access_token_ttl(0.3)
@@ -238,7 +238,7 @@ def test_given_short_ttl_when_token_ages_then_401_invalid_session_id(fresh_local
     assert err.value.content == [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
 
 
-def test_given_registered_certificate_when_jwt_bearer_then_token_and_no_refresh(fresh_localorg):
+def test_given_registered_certificate_when_jwt_bearer_then_token_and_no_refresh(fresh_localorg: Any) -> None:
     ca = trustme.CA(key_type=trustme.KeyType.RSA)
     cert = ca.issue_cert("localorg-jwt", key_type=trustme.KeyType.RSA)
     fresh_localorg.register_jwt_certificate(cert.cert_chain_pems[0].bytes().decode())
@@ -258,7 +258,7 @@ def test_given_registered_certificate_when_jwt_bearer_then_token_and_no_refresh(
     assert wrong_aud.json() == {"error": "invalid_grant", "error_description": "audience is invalid"}
 
 
-def test_given_token_when_identity_endpoints_called_then_user_shapes_on_both_ports(localorg):
+def test_given_token_when_identity_endpoints_called_then_user_shapes_on_both_ports(localorg: Any) -> None:
     tokens = password_token(localorg, "auditor@demo.test")
     auth = {"Authorization": f"Bearer {tokens['access_token']}"}
     web = requests.Session()
@@ -272,7 +272,7 @@ def test_given_token_when_identity_endpoints_called_then_user_shapes_on_both_por
                    headers={"Authorization": "Bearer nope"}).status_code == 403
 
 
-def test_given_demo_user_button_when_clicked_then_logged_in_without_a_password_in_the_page(localorg):
+def test_given_demo_user_button_when_clicked_then_logged_in_without_a_password_in_the_page(localorg: Any) -> None:
     web = requests.Session()
     web.trust_env = False
     _, challenge = pkce_pair()
@@ -286,7 +286,7 @@ def test_given_demo_user_button_when_clicked_then_logged_in_without_a_password_i
     assert consent.status_code == 200 and "as <b>auditor@demo.test</b>" in consent.text
 
 
-def test_given_confidential_app_when_exchanging_without_or_with_secret_then_refused_or_granted(fresh_localorg):
+def test_given_confidential_app_when_exchanging_without_or_with_secret_then_refused_or_granted(fresh_localorg: Any) -> None:
     fresh_localorg.register_connected_app("acme-console", ["https://console.acme.example/connect"], secret="s3cret")
     web = requests.Session()
     web.trust_env = False

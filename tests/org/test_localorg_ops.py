@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -18,7 +19,7 @@ from tests.fixtures.localorg import localorg_session, make_sf_client
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_given_budget_spent_when_calling_then_403_request_limit_exceeded_until_reset(fresh_localorg):
+def test_given_budget_spent_when_calling_then_403_request_limit_exceeded_until_reset(fresh_localorg: Any) -> None:
     sf = make_sf_client(fresh_localorg, "integration@demo.test")
     used, limit = fresh_localorg.api_usage()
     fresh_localorg.set_api_usage(limit - 1)
@@ -30,7 +31,7 @@ def test_given_budget_spent_when_calling_then_403_request_limit_exceeded_until_r
     assert sf.query("SELECT Id FROM Lead LIMIT 1")["totalSize"] == 1
 
 
-def test_given_fault_armed_twice_when_patching_then_two_503s_with_retry_after_then_success(fresh_localorg):
+def test_given_fault_armed_twice_when_patching_then_two_503s_with_retry_after_then_success(fresh_localorg: Any) -> None:
     sf = make_sf_client(fresh_localorg, "integration@demo.test")
     lead_id = sf.query("SELECT Id FROM Lead LIMIT 1")["records"][0]["Id"]
     fresh_localorg.faults.add(method="PATCH", path=r"/sobjects/Lead/", status=503, error_code="SERVER_UNAVAILABLE",
@@ -49,7 +50,7 @@ def test_given_fault_armed_twice_when_patching_then_two_503s_with_retry_after_th
     assert fresh_localorg.faults.list()[0]["fired"] == 2
 
 
-def test_given_drop_fault_when_requesting_then_connection_error(fresh_localorg):
+def test_given_drop_fault_when_requesting_then_connection_error(fresh_localorg: Any) -> None:
     sf = make_sf_client(fresh_localorg, "integration@demo.test")
     fresh_localorg.faults.add(method="GET", path=r"/limits", drop=True, times=1)
     with pytest.raises(requests.exceptions.ConnectionError):
@@ -57,7 +58,7 @@ def test_given_drop_fault_when_requesting_then_connection_error(fresh_localorg):
     assert sf.limits()["DailyApiRequests"]["Max"] == 15000
 
 
-def test_given_fraction_fault_when_many_calls_then_about_that_share_fails(fresh_localorg):
+def test_given_fraction_fault_when_many_calls_then_about_that_share_fails(fresh_localorg: Any) -> None:
     fresh_localorg.faults.add(method="GET", path=r"/services/data/$", status=500, error_code="UNKNOWN_EXCEPTION",
                               times=None, fraction=0.5)
     session = localorg_session(fresh_localorg)
@@ -67,7 +68,7 @@ def test_given_fraction_fault_when_many_calls_then_about_that_share_fails(fresh_
     assert session.get(f"{fresh_localorg.instance_url}/services/data/").status_code == 200
 
 
-def test_given_delay_only_fault_when_calling_then_answer_is_slow_but_correct(fresh_localorg):
+def test_given_delay_only_fault_when_calling_then_answer_is_slow_but_correct(fresh_localorg: Any) -> None:
     sf = make_sf_client(fresh_localorg, "integration@demo.test")
     fresh_localorg.faults.add(method="GET", path=r"/limits", status=None, delay=0.4)
     started = time.monotonic()
@@ -75,7 +76,7 @@ def test_given_delay_only_fault_when_calling_then_answer_is_slow_but_correct(fre
     assert time.monotonic() - started >= 0.4
 
 
-def test_given_admin_path_when_used_over_http_then_it_mirrors_the_handle(fresh_localorg):
+def test_given_admin_path_when_used_over_http_then_it_mirrors_the_handle(fresh_localorg: Any) -> None:
     session = localorg_session(fresh_localorg)
     admin = f"{fresh_localorg.login_url}/__localorg__"
     sf = make_sf_client(fresh_localorg, "integration@demo.test")
@@ -95,7 +96,7 @@ def test_given_admin_path_when_used_over_http_then_it_mirrors_the_handle(fresh_l
     assert session.delete(f"{admin}/faults").status_code == 204 and fresh_localorg.faults.list() == []
 
 
-def test_given_edit_as_when_reading_then_change_attributed_to_that_user(fresh_localorg):
+def test_given_edit_as_when_reading_then_change_attributed_to_that_user(fresh_localorg: Any) -> None:
     sf = make_sf_client(fresh_localorg, "integration@demo.test")
     lead_id = sf.query("SELECT Id FROM Lead WHERE Website = null LIMIT 1")["records"][0]["Id"]
     fresh_localorg.edit_as("admin@demo.test", "Lead", lead_id, {"Website": "filled-by-a-person.example"})
@@ -104,7 +105,7 @@ def test_given_edit_as_when_reading_then_change_attributed_to_that_user(fresh_lo
     assert got["LastModifiedById"] == fresh_localorg.org.user_by_username("admin@demo.test").id
 
 
-def test_given_serve_command_when_started_then_one_json_ready_line_and_sigterm_stops(tmp_path):
+def test_given_serve_command_when_started_then_one_json_ready_line_and_sigterm_stops(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-m", "localorg", "serve", "--data", str(tmp_path / "org"),
                              "--seed", "empty"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -124,7 +125,7 @@ def test_given_serve_command_when_started_then_one_json_ready_line_and_sigterm_s
         assert proc.wait(timeout=15) == 0
 
 
-def test_given_restart_on_same_data_dir_when_reusing_token_then_session_and_ca_survive(tmp_path):
+def test_given_restart_on_same_data_dir_when_reusing_token_then_session_and_ca_survive(tmp_path: Path) -> None:
     from localorg import start
 
     first = start(tmp_path / "org", seed="empty")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
+from typing import Any
 
 import pytest
 from simple_salesforce.exceptions import (
@@ -23,7 +24,7 @@ def http_date(sf_datetime: str) -> str:
     return format_datetime(datetime.strptime(sf_datetime, "%Y-%m-%dT%H:%M:%S.%f%z").astimezone(timezone.utc), usegmt=True)
 
 
-def test_given_5000_leads_when_query_all_then_pages_of_2000_are_followed(localorg):
+def test_given_5000_leads_when_query_all_then_pages_of_2000_are_followed(localorg: Any) -> None:
     sf = make_sf_client(localorg, "auditor@demo.test")
     expected = sf.query("SELECT COUNT() FROM Lead")["totalSize"]
     before = localorg.counters().get(QUERY_MORE, 0)
@@ -35,7 +36,7 @@ def test_given_5000_leads_when_query_all_then_pages_of_2000_are_followed(localor
     assert result["records"][0]["attributes"]["type"] == "Lead"
 
 
-def test_given_batch_size_header_when_querying_then_page_size_follows_within_200_to_2000(localorg):
+def test_given_batch_size_header_when_querying_then_page_size_follows_within_200_to_2000(localorg: Any) -> None:
     sf = make_sf_client(localorg, "integration@demo.test")
     page = sf.query("SELECT Id FROM Lead", headers={"Sforce-Query-Options": "batchSize=500"})
     assert len(page["records"]) == 500 and page["done"] is False
@@ -46,7 +47,7 @@ def test_given_batch_size_header_when_querying_then_page_size_follows_within_200
     assert len(tiny["records"]) == 200
 
 
-def test_given_describe_calls_when_made_then_salesforce_shapes(localorg):
+def test_given_describe_calls_when_made_then_salesforce_shapes(localorg: Any) -> None:
     sf = make_sf_client(localorg, "integration@demo.test")
     names = {o["name"] for o in sf.describe()["sobjects"]}
     assert {"Lead", "Contact", "Account", "Opportunity", "User", "Organization"} <= names
@@ -57,7 +58,7 @@ def test_given_describe_calls_when_made_then_salesforce_shapes(localorg):
         sf.restful("sobjects/NoSuchThing/describe")
 
 
-def test_given_limits_when_called_twice_then_daily_api_requests_remaining_falls_by_one(localorg):
+def test_given_limits_when_called_twice_then_daily_api_requests_remaining_falls_by_one(localorg: Any) -> None:
     sf = make_sf_client(localorg, "integration@demo.test")
     first = sf.limits()["DailyApiRequests"]
     second = sf.limits()["DailyApiRequests"]
@@ -66,13 +67,13 @@ def test_given_limits_when_called_twice_then_daily_api_requests_remaining_falls_
     assert usage.total == 15000 and usage.used == 15000 - second["Remaining"]
 
 
-def test_given_user_without_view_setup_when_limits_then_refused(localorg):
+def test_given_user_without_view_setup_when_limits_then_refused(localorg: Any) -> None:
     sf = make_sf_client(localorg, "auditor@demo.test")
     with pytest.raises(SalesforceRefusedRequest):
         sf.limits()
 
 
-def test_given_record_changed_since_read_when_update_with_if_unmodified_since_then_412(fresh_localorg):
+def test_given_record_changed_since_read_when_update_with_if_unmodified_since_then_412(fresh_localorg: Any) -> None:
     sf = make_sf_client(fresh_localorg, "integration@demo.test")
     lead = sf.query("SELECT Id, LastModifiedDate FROM Lead WHERE Industry = null LIMIT 1")["records"][0]
     header = {"If-Unmodified-Since": http_date(lead["LastModifiedDate"]), "Sforce-Auto-Assign": "FALSE"}
@@ -86,14 +87,14 @@ def test_given_record_changed_since_read_when_update_with_if_unmodified_since_th
     assert sf.Lead.get(lead["Id"])["Industry"] == "Banking"
 
 
-def test_given_bad_if_unmodified_since_when_update_then_400(localorg):
+def test_given_bad_if_unmodified_since_when_update_then_400(localorg: Any) -> None:
     sf = make_sf_client(localorg, "integration@demo.test")
     lead_id = sf.query("SELECT Id FROM Lead LIMIT 1")["records"][0]["Id"]
     with pytest.raises(SalesforceMalformedRequest):
         sf.Lead.update(lead_id, {"Title": "x"}, headers={"If-Unmodified-Since": "yesterday-ish"})
 
 
-def test_given_new_lead_when_created_read_and_deleted_then_rows_resource_round_trips(localorg):
+def test_given_new_lead_when_created_read_and_deleted_then_rows_resource_round_trips(localorg: Any) -> None:
     sf = make_sf_client(localorg, "integration@demo.test")
     created = sf.Lead.create({"LastName": "Roundtrip", "Company": "Localorg Tests Ltd"})
     assert created["success"] is True and created["id"].startswith("00Q")
@@ -104,7 +105,7 @@ def test_given_new_lead_when_created_read_and_deleted_then_rows_resource_round_t
         sf.Lead.get(created["id"])
 
 
-def test_given_collection_update_when_one_record_invalid_then_per_record_results(fresh_localorg):
+def test_given_collection_update_when_one_record_invalid_then_per_record_results(fresh_localorg: Any) -> None:
     sf = make_sf_client(fresh_localorg, "integration@demo.test")
     ids = [r["Id"] for r in sf.query("SELECT Id FROM Lead WHERE Industry = null LIMIT 2")["records"]]
     body = {"allOrNone": False, "records": [
@@ -117,7 +118,7 @@ def test_given_collection_update_when_one_record_invalid_then_per_record_results
     assert sf.Lead.get(ids[0])["Industry"] == "Banking"
 
 
-def test_given_all_or_none_when_one_record_invalid_then_everything_rolled_back(fresh_localorg):
+def test_given_all_or_none_when_one_record_invalid_then_everything_rolled_back(fresh_localorg: Any) -> None:
     sf = make_sf_client(fresh_localorg, "integration@demo.test")
     ids = [r["Id"] for r in sf.query("SELECT Id FROM Lead WHERE Industry = null LIMIT 2")["records"]]
     body = {"allOrNone": True, "records": [
@@ -129,7 +130,7 @@ def test_given_all_or_none_when_one_record_invalid_then_everything_rolled_back(f
     assert sf.Lead.get(ids[0])["Industry"] is None
 
 
-def test_given_201_records_when_collection_update_then_400_exceeded_id_limit(localorg):
+def test_given_201_records_when_collection_update_then_400_exceeded_id_limit(localorg: Any) -> None:
     sf = make_sf_client(localorg, "integration@demo.test")
     records = [{"attributes": {"type": "Lead"}, "id": "00Q000000000000AAA", "Title": "x"}] * 201
     with pytest.raises(SalesforceMalformedRequest) as err:
@@ -137,7 +138,7 @@ def test_given_201_records_when_collection_update_then_400_exceeded_id_limit(loc
     assert err.value.content[0]["errorCode"] == "EXCEEDED_ID_LIMIT"
 
 
-def test_given_composite_with_reference_and_headers_when_posted_then_subrequests_chain(fresh_localorg):
+def test_given_composite_with_reference_and_headers_when_posted_then_subrequests_chain(fresh_localorg: Any) -> None:
     sf = make_sf_client(fresh_localorg, "integration@demo.test")
     stale = "Wed, 01 Jan 2020 00:00:00 GMT"
     body = {"allOrNone": False, "compositeRequest": [
@@ -154,7 +155,7 @@ def test_given_composite_with_reference_and_headers_when_posted_then_subrequests
     assert out["read"]["body"]["Website"] == "composite.example"
 
 
-def test_given_all_or_none_composite_when_a_subrequest_fails_then_processing_halted_and_rolled_back(fresh_localorg):
+def test_given_all_or_none_composite_when_a_subrequest_fails_then_processing_halted_and_rolled_back(fresh_localorg: Any) -> None:
     sf = make_sf_client(fresh_localorg, "integration@demo.test")
     body = {"allOrNone": True, "compositeRequest": [
         {"method": "POST", "url": "/services/data/v62.0/sobjects/Account", "referenceId": "ok", "body": {"Name": "Halt Co"}},
@@ -167,7 +168,7 @@ def test_given_all_or_none_composite_when_a_subrequest_fails_then_processing_hal
     assert sf.query("SELECT COUNT() FROM Account WHERE Name = 'Halt Co'")["totalSize"] == 0
 
 
-def test_given_26_subrequests_when_composite_then_400(localorg):
+def test_given_26_subrequests_when_composite_then_400(localorg: Any) -> None:
     sf = make_sf_client(localorg, "integration@demo.test")
     subs = [{"method": "GET", "url": "/services/data/v62.0/limits", "referenceId": f"r{i}"} for i in range(26)]
     with pytest.raises(SalesforceMalformedRequest):
@@ -179,21 +180,21 @@ def test_given_26_subrequests_when_composite_then_400(localorg):
     ("SELECT Nope FROM Lead", "INVALID_FIELD"),
     ("SELECT Id FROM Nope", "INVALID_TYPE"),
 ])
-def test_given_bad_soql_when_queried_then_salesforce_malformed_request_with_code(localorg, soql, code):
+def test_given_bad_soql_when_queried_then_salesforce_malformed_request_with_code(localorg: Any, soql: Any, code: Any) -> None:
     sf = make_sf_client(localorg, "integration@demo.test")
     with pytest.raises(SalesforceMalformedRequest) as err:
         sf.query(soql)
     assert err.value.status == 400 and err.value.content[0]["errorCode"] == code
 
 
-def test_given_no_api_user_when_calling_then_refused_with_api_disabled(localorg):
+def test_given_no_api_user_when_calling_then_refused_with_api_disabled(localorg: Any) -> None:
     sf = make_sf_client(localorg, "noapi@demo.test")
     with pytest.raises(SalesforceRefusedRequest) as err:
         sf.query("SELECT Id FROM Lead LIMIT 1")
     assert err.value.content[0]["errorCode"] == "API_DISABLED_FOR_ORG"
 
 
-def test_given_unknown_paths_versions_and_methods_when_called_then_salesforce_errors(localorg):
+def test_given_unknown_paths_versions_and_methods_when_called_then_salesforce_errors(localorg: Any) -> None:
     session = localorg_session(localorg)
     auth = {"Authorization": f"Bearer {password_token(localorg, 'integration@demo.test')['access_token']}"}
     base = localorg.instance_url
@@ -213,13 +214,13 @@ def test_given_unknown_paths_versions_and_methods_when_called_then_salesforce_er
         {"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
 
 
-def test_given_plain_http_port_when_data_api_called_then_not_served(localorg):
+def test_given_plain_http_port_when_data_api_called_then_not_served(localorg: Any) -> None:
     session = localorg_session(localorg)
     auth = {"Authorization": f"Bearer {password_token(localorg, 'integration@demo.test')['access_token']}"}
     assert session.get(f"{localorg.login_url}/services/data/v62.0/limits", headers=auth).status_code == 404
 
 
-def test_given_created_and_deleted_leads_when_get_updated_and_deleted_then_listed(fresh_localorg):
+def test_given_created_and_deleted_leads_when_get_updated_and_deleted_then_listed(fresh_localorg: Any) -> None:
     sf = make_sf_client(fresh_localorg, "integration@demo.test")
     start = datetime.now(timezone.utc) - timedelta(minutes=1)
     kept = sf.Lead.create({"LastName": "Kept", "Company": "Replication Ltd"})["id"]
@@ -232,7 +233,7 @@ def test_given_created_and_deleted_leads_when_get_updated_and_deleted_then_liste
         sf.Lead.updated(start - timedelta(days=31), end)
 
 
-def test_given_no_api_user_when_refused_then_usage_header_still_sent(localorg):
+def test_given_no_api_user_when_refused_then_usage_header_still_sent(localorg: Any) -> None:
     session = localorg_session(localorg)
     auth = {"Authorization": f"Bearer {password_token(localorg, 'noapi@demo.test')['access_token']}"}
     resp = session.get(f"{localorg.instance_url}/services/data/v62.0/sobjects", headers=auth)

@@ -1,13 +1,15 @@
 """localorg at the HTTP level: each demo user sees and writes what its profile allows; a SOQL sample via /query."""
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from simple_salesforce.exceptions import SalesforceMalformedRequest, SalesforceRefusedRequest
 
 from tests.fixtures.localorg import make_sf_client
 
 
-def test_given_integration_user_when_querying_leads_then_sharing_hides_some_but_all_fields_editable(localorg):
+def test_given_integration_user_when_querying_leads_then_sharing_hides_some_but_all_fields_editable(localorg: Any) -> None:
     sf = make_sf_client(localorg, "integration@demo.test")
     visible = sf.query("SELECT COUNT() FROM Lead")["totalSize"]
     assert 0 < visible < 5000
@@ -16,7 +18,7 @@ def test_given_integration_user_when_querying_leads_then_sharing_hides_some_but_
     assert sf.Lead.describe()["updateable"] is True
 
 
-def test_given_auditor_when_describing_and_writing_then_read_only_everywhere(localorg):
+def test_given_auditor_when_describing_and_writing_then_read_only_everywhere(localorg: Any) -> None:
     sf = make_sf_client(localorg, "auditor@demo.test")
     assert sf.query("SELECT COUNT() FROM Lead")["totalSize"] == 5000
     describe = sf.Lead.describe()
@@ -27,7 +29,7 @@ def test_given_auditor_when_describing_and_writing_then_read_only_everywhere(loc
     assert err.value.content[0]["errorCode"] == "INSUFFICIENT_ACCESS_OR_READONLY"
 
 
-def test_given_restricted_user_when_writing_industry_then_invalid_field_for_insert_update(localorg):
+def test_given_restricted_user_when_writing_industry_then_invalid_field_for_insert_update(localorg: Any) -> None:
     sf = make_sf_client(localorg, "restricted@demo.test")
     fields = {f["name"]: f for f in sf.Lead.describe()["fields"]}
     assert fields["Industry"]["updateable"] is False and fields["NumberOfEmployees"]["updateable"] is False
@@ -39,7 +41,7 @@ def test_given_restricted_user_when_writing_industry_then_invalid_field_for_inse
     assert err.value.content[0]["fields"] == ["Industry"]
 
 
-def test_given_noapi_user_when_token_then_identity_works_but_data_refused(localorg):
+def test_given_noapi_user_when_token_then_identity_works_but_data_refused(localorg: Any) -> None:
     sf = make_sf_client(localorg, "noapi@demo.test")
     assert sf.oauth2("userinfo")["preferred_username"] == "noapi@demo.test"
     with pytest.raises(SalesforceRefusedRequest) as err:
@@ -47,7 +49,7 @@ def test_given_noapi_user_when_token_then_identity_works_but_data_refused(localo
     assert err.value.content[0]["errorCode"] == "API_DISABLED_FOR_ORG"
 
 
-def test_given_setup_objects_when_queried_then_view_setup_decides(localorg):
+def test_given_setup_objects_when_queried_then_view_setup_decides(localorg: Any) -> None:
     admin_like = make_sf_client(localorg, "integration@demo.test")
     perms = admin_like.query("SELECT PermissionsApiEnabled FROM UserPermissionAccess")["records"]
     assert perms and perms[0]["PermissionsApiEnabled"] is True
@@ -56,13 +58,13 @@ def test_given_setup_objects_when_queried_then_view_setup_decides(localorg):
         auditor.query("SELECT Id, SobjectType FROM ObjectPermissions")
 
 
-def test_given_is_sandbox_when_asked_then_organization_answers(localorg):
+def test_given_is_sandbox_when_asked_then_organization_answers(localorg: Any) -> None:
     sf = make_sf_client(localorg, "integration@demo.test")
     assert sf.is_sandbox() is False
 
 
 @pytest.fixture(scope="module")
-def all_leads(localorg):
+def all_leads(localorg: Any) -> None:
     """Every Lead the auditor sees, pulled once through query_all (the reference for the sample below)."""
     sf = make_sf_client(localorg, "auditor@demo.test")
     fields = "Id, Company, Industry, NumberOfEmployees, Email, Status, CreatedDate"
@@ -86,12 +88,12 @@ SAMPLE = [
 
 
 @pytest.mark.parametrize("where, keep", SAMPLE, ids=[w for w, _ in SAMPLE])
-def test_given_soql_filter_when_queried_over_http_then_count_matches_python_filter(all_leads, where, keep):
+def test_given_soql_filter_when_queried_over_http_then_count_matches_python_filter(all_leads: Any, where: Any, keep: Any) -> None:
     sf, leads = all_leads
     assert sf.query(f"SELECT COUNT() FROM Lead WHERE {where}")["totalSize"] == sum(1 for r in leads if keep(r))
 
 
-def test_given_order_limit_offset_when_queried_then_same_as_sorting_in_python(all_leads):
+def test_given_order_limit_offset_when_queried_then_same_as_sorting_in_python(all_leads: Any) -> None:
     sf, leads = all_leads
     got = sf.query("SELECT Id, NumberOfEmployees FROM Lead WHERE NumberOfEmployees != null "
                    "ORDER BY NumberOfEmployees DESC, Id ASC LIMIT 5 OFFSET 3")["records"]
@@ -105,7 +107,7 @@ def test_given_order_limit_offset_when_queried_then_same_as_sorting_in_python(al
     "SELECT Id, (SELECT Id FROM Contacts) FROM Account",
     "SELECT Id FROM Lead WHERE Company INCLUDES ('x')",
 ])
-def test_given_unsupported_soql_when_queried_then_refused_not_ignored(localorg, soql):
+def test_given_unsupported_soql_when_queried_then_refused_not_ignored(localorg: Any, soql: Any) -> None:
     sf = make_sf_client(localorg, "integration@demo.test")
     with pytest.raises(SalesforceMalformedRequest) as err:
         sf.query(soql)
