@@ -64,7 +64,7 @@ def test_given_is_sandbox_when_asked_then_organization_answers(localorg: Any) ->
 
 
 @pytest.fixture(scope="module")
-def all_leads(localorg: Any) -> None:
+def all_leads(localorg: Any) -> tuple[Any, list[dict]]:
     """Every Lead the auditor sees, pulled once through query_all (the reference for the sample below)."""
     sf = make_sf_client(localorg, "auditor@demo.test")
     fields = "Id, Company, Industry, NumberOfEmployees, Email, Status, CreatedDate"
