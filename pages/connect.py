@@ -8,6 +8,7 @@ from core.errors import ConsoleError
 from ui import badges, connection_view, frame, settings, signin
 from ui.environment_form import environment_form
 
+frame.ensure_router()
 st.title("Connect")
 if signin.take_callback():
     st.rerun()

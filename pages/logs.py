@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import frame
+
+frame.ensure_router()
 st.title("Logs")
 st.info(
     "Coming with the logs issue: every write attempt and skip with its outcome, filterable and exportable, "

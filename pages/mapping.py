@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import frame
+
+frame.ensure_router()
 st.title("Mapping")
 st.info(
     "Coming with the mapping issue: enrichment attribute → Salesforce field for each object, with defaults "

@@ -6,6 +6,7 @@ import streamlit as st
 from core import engine
 from ui import badges, connection_view, frame
 
+frame.ensure_router()
 st.title("Overview")
 infos = engine.connections()
 if not infos:

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import frame
+
+frame.ensure_router()
 st.title("Permissions")
 st.info(
     "Coming with the permissions issue: for the connected user, checks of API Enabled, object access on "

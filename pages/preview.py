@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import frame
+
+frame.ensure_router()
 st.title("Preview")
 st.info(
     "Coming with the preview issue: for each record and field, the current value, the proposed value and a "

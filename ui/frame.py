@@ -1,12 +1,36 @@
 """The frame around every page: the connection picker and environment badge in the sidebar, mirrored in the URL."""
 from __future__ import annotations
 
+import runpy
+
 import streamlit as st
 
 from core import engine
 from ui import badges, settings
 
 CONNECTION_KEY = "connection"
+
+
+def ensure_router() -> None:
+    """Run the page through app.py when Streamlit ran this page file directly (call first in every page).
+
+    Streamlit 1.67 treats a directory named pages/ beside the entry point as a legacy multipage
+    app (PagesManager.uses_pages_directory) until some run calls st.navigation. So the first
+    request of a fresh server for /connect — the OAuth callback after a restart — would run
+    pages/connect.py alone, without app.py's frame, and AppTest resets the flag before every
+    run. Here the flag is turned off and app.py runs in place (st.navigation then runs this page
+    inside the frame); the direct run stops. No rerun, so a clicked button's event is kept.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    if not PagesManager.uses_pages_directory:
+        return
+    PagesManager.uses_pages_directory = False
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        runpy.run_path(str(ctx.pages_manager.main_script_path), run_name="__main__")
+    st.stop()
 
 
 def _remember_choice() -> None:
