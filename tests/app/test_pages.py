@@ -1,0 +1,90 @@
+"""AppTest: every page renders, mirrors its state in the URL, and the overview shows each connection's health."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from core import engine
+from tests.app.test_connect_page import _texts
+
+OPERATOR = engine.Actor("test operator", "operator")
+PAGES = ["pages/overview.py", "pages/connect.py", "pages/permissions.py", "pages/mapping.py", "pages/preview.py",
+         "pages/logs.py"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_given_no_connection_when_each_page_opens_then_it_renders_without_exceptions(console: Any, page: str) -> None:
+    at = console(page)
+    at.run()
+    assert not at.exception
+    assert at.title and at.title[0].value
+    assert "No connection yet." in _texts(at)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_given_a_connection_when_each_page_opens_then_sidebar_shows_picker_badge_and_url_names_it(
+        console: Any, demo_org: Any, page: str) -> None:
+    engine.connect_password_demo("integration@demo.test", actor=OPERATOR)
+    at = console(page)
+    at.run()
+    assert not at.exception
+    assert at.selectbox[0].label == "Connection" and at.selectbox[0].value == "demo"
+    assert ":blue-badge[:material/toys: DEMO]" in _texts(at)
+    assert at.query_params["connection"] == "demo"
+
+
+def test_given_two_connections_when_url_names_one_then_that_one_is_current_and_picking_updates_url(
+        console: Any, demo_org: Any) -> None:
+    engine.connect_password_demo("integration@demo.test", actor=OPERATOR)
+    engine.connect_password_demo("auditor@demo.test", name="audit", actor=OPERATOR)
+    at = console("pages/connect.py", query={"connection": "demo"})
+    at.run()
+    assert at.selectbox[0].value == "demo"
+    assert "integration@demo.test" in _texts(at)
+    at.selectbox[0].set_value("audit").run()
+    assert at.query_params["connection"] == "audit"
+    assert "auditor@demo.test" in _texts(at)
+    shared = console("pages/connect.py", query={"connection": "audit"})
+    shared.run()
+    assert shared.selectbox[0].value == "audit"
+    assert "auditor@demo.test" in _texts(shared)
+
+
+def test_given_connect_form_when_environment_changes_then_url_mirrors_it_and_a_copied_url_reopens_it(
+        console: Any) -> None:
+    at = console("pages/connect.py")
+    at.run()
+    assert at.query_params["env"] == "demo"
+    at.radio[0].set_value("sandbox").run()
+    assert at.query_params["env"] == "sandbox"
+    copied = console("pages/connect.py", query={"env": "sandbox"})
+    copied.run()
+    assert copied.radio[0].value == "sandbox"
+
+
+def test_given_a_connection_when_overview_opens_then_health_org_user_and_api_usage_are_shown(
+        console: Any, demo_org: Any) -> None:
+    info = engine.connect_password_demo("integration@demo.test", actor=OPERATOR)
+    at = console("pages/overview.py")
+    at.run()
+    assert not at.exception
+    text = _texts(at)
+    assert "Connected" in text and info.org_name in text and info.username in text and info.org_id in text
+    assert at.get("progress"), "API usage progress bar"
+    used, limit = demo_org.api_usage()
+    progress_text = at.get("progress")[0].proto.text
+    assert f"of {limit:,}" in progress_text
+    assert "Snapshot age" in text
+
+
+def test_given_a_dropped_connection_when_overview_opens_then_needs_reconnect_with_a_link_to_fix(
+        console: Any, demo_org: Any) -> None:
+    engine.connect_password_demo("auditor@demo.test", name="audit", actor=OPERATOR)
+    demo_org.set_user_active("auditor@demo.test", False)
+    at = console("pages/overview.py")
+    at.run()
+    assert not at.exception
+    text = _texts(at)
+    assert "Needs reconnect" in text and "inactive" in text
+    assert any(link.proto.label == "Fix on Connect" for link in at.get("page_link"))
