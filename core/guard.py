@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core.fields import FieldSpec
-from core.guard_values import numbers, text, to_arrow, to_bool, trimmed
+from core.guard_values import Cells, is_numeric, to_bool, trimmed
 
 DEFAULT_PLACEHOLDERS: tuple[str, ...] = ("[[unknown]]",)
 VERDICTS: tuple[str, ...] = ("fill", "keep", "same", "no_data", "invalid", "no_access")
@@ -42,21 +42,15 @@ class _Reasons:
         return self._index[reason]
 
 
-def _blank_parts(arr: pa.Array, spec: FieldSpec, placeholders: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+def _blank_parts(cells: Cells, spec: FieldSpec, placeholders: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """(empty, placeholder) masks: null / empty / white space only, and a configured placeholder.
 
     A checkbox is never blank: false is a value, and so is a missing boolean (Salesforce has none).
     """
-    n = len(arr)
     if spec.type == "boolean":
-        return np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
-    txt = trimmed(text(arr))
-    empty = to_bool(pc.is_null(txt)) | to_bool(pc.equal(pc.utf8_length(txt), 0))
-    wanted = [p.strip().lower() for p in placeholders if p and p.strip()]
-    if not wanted:
-        return empty, np.zeros(n, dtype=bool)
-    holder = to_bool(pc.is_in(pc.utf8_lower(txt), value_set=pa.array(wanted, type=pa.large_string())))
-    return empty, holder
+        none = np.zeros(len(cells), dtype=bool)
+        return none, none
+    return cells.empty, cells.placeholder(tuple(placeholders))
 
 
 def is_blank(values: pd.Series, spec: FieldSpec, placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS) -> pd.Series:
@@ -64,13 +58,13 @@ def is_blank(values: pd.Series, spec: FieldSpec, placeholders: Sequence[str] = D
 
     Checkboxes are never blank and the number 0 is a value. Vectorised over the whole column.
     """
-    empty, holder = _blank_parts(to_arrow(values), spec, placeholders)
+    empty, holder = _blank_parts(Cells.of(values), spec, placeholders)
     return pd.Series(empty | holder, index=values.index, dtype=bool, name=values.name)
 
 
-def _fit_codes(arr: pa.Array, spec: FieldSpec, reasons: _Reasons) -> np.ndarray:
+def _fit_codes(cells: Cells, spec: FieldSpec, reasons: _Reasons) -> np.ndarray:
     """Reason code per cell; the code of the empty reason "" where the value fits."""
-    n = len(arr)
+    n = len(cells)
     ok = reasons.code("")
     codes = np.full(n, ok, dtype=np.int16)
 
@@ -80,38 +74,38 @@ def _fit_codes(arr: pa.Array, spec: FieldSpec, reasons: _Reasons) -> np.ndarray:
         if hit.any():
             codes = np.where(hit, reasons.code(reason), codes).astype(np.int16)
 
-    txt = text(arr)
-    core_txt = trimmed(txt)
-    fail(to_bool(pc.is_null(core_txt)) | to_bool(pc.equal(pc.utf8_length(core_txt), 0)), "no value")
+    fail(cells.empty, "no value")
     kind = spec.type
     if kind == "boolean":
         fail(np.ones(n, dtype=bool), "checkbox: never written, because it is never blank")
     elif spec.is_text or spec.is_picklist:
         if spec.length:
-            fail(to_bool(pc.greater(pc.utf8_length(txt), spec.length)), f"longer than {spec.length} characters")
+            fail(cells.longer_than(spec.length), f"longer than {spec.length} characters")
         if kind == "email":
-            fail(~to_bool(pc.match_substring_regex(core_txt, _EMAIL_RE)), "not a valid email address")
+            fail(~to_bool(pc.match_substring_regex(cells.core, _EMAIL_RE)), "not a valid email address")
         if kind == "picklist" and spec.restricted_picklist:
             allowed = pa.array(spec.picklist_values, type=pa.large_string())
-            fail(~to_bool(pc.is_in(txt, value_set=allowed)), "not an active value of this restricted picklist")
+            fail(~to_bool(pc.is_in(cells.text, value_set=allowed)), "not an active value of this restricted picklist")
         if kind == "multipicklist" and spec.restricted_picklist:
-            fail(_bad_multi(core_txt, spec.picklist_values), "holds a value that is not active in this restricted picklist")
+            fail(_bad_multi(cells.core, spec.picklist_values), "holds a value that is not active in this restricted picklist")
     elif kind in ("int", "long"):
-        num = numbers(arr)
+        num = cells.numbers
         fail(~np.isfinite(num), "not a number")
-        fail(np.floor(num) != num, "not a whole number")
-        digits = spec.precision or (18 if kind == "long" else _INT_LIMIT_DIGITS)
-        fail(np.abs(num) >= 10.0**digits, f"more than {digits} digits")
+        with np.errstate(invalid="ignore"):
+            fail(np.floor(num) != num, "not a whole number")
+            digits = spec.precision or (18 if kind == "long" else _INT_LIMIT_DIGITS)
+            fail(np.abs(num) >= 10.0**digits, f"more than {digits} digits")
     elif spec.is_number:
-        num = numbers(arr)
+        num = cells.numbers
         fail(~np.isfinite(num), "not a number")
         if spec.precision:
             whole = spec.precision - (spec.scale or 0)
-            rounded = np.round(num, spec.scale or 0)
-            fail(np.abs(rounded) >= 10.0**whole, f"more than {whole} digits before the decimal point")
+            with np.errstate(invalid="ignore"):
+                fail(np.abs(np.round(num, spec.scale or 0)) >= 10.0**whole,
+                     f"more than {whole} digits before the decimal point")
     elif kind in ("date", "datetime"):
-        parsed = pd.to_datetime(pd.Series(core_txt, dtype=pd.ArrowDtype(pa.large_string())).astype(object),
-                                errors="coerce", format="ISO8601", utc=True)
+        core = pd.Series(cells.core.to_numpy(zero_copy_only=False), dtype=object)
+        parsed = pd.to_datetime(core, errors="coerce", format="ISO8601", utc=True)
         fail(parsed.isna().to_numpy(), f"not a valid {kind}")
     else:
         fail(np.ones(n, dtype=bool), f"a {kind} field is not written by enrichment")
@@ -134,39 +128,50 @@ def fits(values: pd.Series, spec: FieldSpec) -> tuple[pd.Series, pd.Series]:
     never fits, because the blank-only rule never writes one.
     """
     reasons = _Reasons()
-    codes = _fit_codes(to_arrow(values), spec, reasons)
+    codes = _fit_codes(Cells.of(values), spec, reasons)
     reason = pd.Series(np.asarray(reasons.labels, dtype=object)[codes], index=values.index, dtype="str")
     return pd.Series(codes == reasons.code(""), index=values.index, dtype=bool), reason
 
 
-def _same(cur: pa.Array, prop: pa.Array, spec: FieldSpec) -> np.ndarray:
-    """Equal after normalising: same number, or same text ignoring case and surrounding white space."""
-    cur_txt = pc.utf8_lower(trimmed(text(cur)))
-    prop_txt = pc.utf8_lower(trimmed(text(prop)))
-    same = to_bool(pc.equal(cur_txt, prop_txt))
+def _same(cur: Cells, prop: Cells, spec: FieldSpec, candidates: np.ndarray) -> np.ndarray:
+    """Among candidate cells: equal after normalising — the same number, or the same text ignoring case
+    and surrounding white space. Exact matches are found on whole columns; only the rest are normalised."""
+    same = np.zeros(len(cur), dtype=bool)
+    if spec.is_number and is_numeric(cur.arr) and is_numeric(prop.arr):
+        return candidates & (cur.numbers == prop.numbers)
     if spec.is_number:
-        cn, pn = numbers(cur), numbers(prop)
-        same = same | (cn == pn)
+        with np.errstate(invalid="ignore"):
+            same = candidates & (cur.numbers == prop.numbers)
+    exact = candidates & ~same & to_bool(pc.equal(cur.text, prop.text))
+    same = same | exact
+    rest = np.flatnonzero(candidates & ~same)
+    if len(rest):
+        where = pa.array(rest)
+        a = pc.utf8_lower(trimmed(cur.text.take(where)))
+        b = pc.utf8_lower(trimmed(prop.text.take(where)))
+        same[rest] = to_bool(pc.equal(a, b))
     return same
 
 
-def verdict_codes(current: pa.Array, proposed: pa.Array, spec: FieldSpec,
+def verdict_codes(current: pa.Array | Cells, proposed: pa.Array | Cells, spec: FieldSpec,
                   placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """The guard on Arrow arrays: (verdict codes into VERDICTS, reason codes, reason labels).
 
     Precedence: no_data (proposed blank) → same → keep (current not blank) → no_access → invalid → fill.
-    A current value that is not blank can only ever reach same or keep. diff.compute calls this to
-    avoid re-reading columns it already holds as Arrow; everything else uses verdicts().
+    A current value that is not blank can only ever reach same or keep. diff.compute calls this with
+    Cells it also renders for display; everything else uses verdicts().
     """
-    n = len(current)
-    if len(proposed) != n:
-        raise ValueError(f"current has {n} cells, proposed {len(proposed)}")
+    cur, prop = Cells.of(current), Cells.of(proposed)
+    n = len(cur)
+    if len(prop) != n:
+        raise ValueError(f"current has {n} cells, proposed {len(prop)}")
     reasons = _Reasons()
-    p_empty, p_holder = _blank_parts(proposed, spec, placeholders)
-    c_empty, c_holder = _blank_parts(current, spec, placeholders)
+    p_empty, p_holder = _blank_parts(prop, spec, placeholders)
+    c_empty, c_holder = _blank_parts(cur, spec, placeholders)
     has_data = ~(p_empty | p_holder)
-    same = has_data & _same(current, proposed, spec)
-    keep = has_data & ~same & ~(c_empty | c_holder)
+    c_blank = c_empty | c_holder
+    same = _same(cur, prop, spec, has_data & ~c_blank)
+    keep = has_data & ~same & ~c_blank
     open_ = has_data & ~same & ~keep
     verdict = np.full(n, NO_DATA, dtype=np.int8)
     reason = np.full(n, reasons.code(REASON_NO_DATA), dtype=np.int16)
@@ -183,7 +188,7 @@ def verdict_codes(current: pa.Array, proposed: pa.Array, spec: FieldSpec,
         return verdict, reason, reasons.labels
     idx = np.flatnonzero(open_)
     ok_code = reasons.code("")
-    fit = _fit_codes(proposed.take(pa.array(idx)), spec, reasons)
+    fit = _fit_codes(prop, spec, reasons)[idx]
     fill_reason = np.where(c_holder[idx], reasons.code(REASON_FILL_PLACEHOLDER), reasons.code(REASON_FILL_BLANK))
     verdict[idx] = np.where(fit == ok_code, FILL, INVALID)
     reason[idx] = np.where(fit == ok_code, fill_reason, fit)
@@ -199,7 +204,7 @@ def verdicts(current: pd.Series, proposed: pd.Series, spec: FieldSpec,
     """
     if not current.index.equals(proposed.index):
         proposed = proposed.reindex(current.index)
-    vcodes, rcodes, labels = verdict_codes(to_arrow(current), to_arrow(proposed), spec, placeholders)
+    vcodes, rcodes, labels = verdict_codes(Cells.of(current), Cells.of(proposed), spec, placeholders)
     return pd.DataFrame(
         {"verdict": pd.Categorical.from_codes(vcodes, categories=pd.Index(VERDICTS, dtype="str")),
          "reason": pd.Categorical.from_codes(rcodes, categories=pd.Index(labels, dtype="str"))},

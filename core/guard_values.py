@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -13,16 +14,19 @@ import pyarrow.compute as pc
 BLANK_CHARS = "".join(ch for ch in map(chr, range(sys.maxunicode + 1)) if ch.isspace()) + "\u200b\u200c\u200d\u2060\ufeff"
 _NUMBER_RE = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 _MAX_EXACT = 2.0**53
+_ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError, TypeError)
+
+AnyArray = pa.Array | pa.ChunkedArray
 
 
-def to_arrow(values: pd.Series) -> pa.Array:
-    """The column as one Arrow array (nulls for None, NaN and pd.NA), whatever its pandas dtype."""
+def to_arrow(values: pd.Series) -> AnyArray:
+    """The column as Arrow (nulls for None, NaN and pd.NA), whatever its pandas dtype; no copy when avoidable."""
     try:
         arr = pa.array(values, from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError, TypeError):
+    except _ARROW_ERRORS:
         return _mixed_text(values)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
+    if isinstance(arr, pa.ChunkedArray) and arr.num_chunks == 1:
+        return arr.chunk(0)
     return arr
 
 
@@ -37,7 +41,7 @@ def _mixed_text(values: pd.Series) -> pa.Array:
         try:
             part = text(pa.array(objs[idx], from_pandas=True))
             out[idx] = part.to_numpy(zero_copy_only=False)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError, TypeError):
+        except _ARROW_ERRORS:
             out[idx] = [None if _is_missing(v) else str(v) for v in objs[idx]]
     return pa.array(out, type=pa.large_string())
 
@@ -50,7 +54,19 @@ def _is_missing(value: object) -> bool:
         return False
 
 
-def text(arr: pa.Array) -> pa.Array:
+def is_stringy(arr: AnyArray) -> bool:
+    """Whether the array holds text (string, large_string, string_view)."""
+    t = arr.type
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+
+
+def is_numeric(arr: AnyArray) -> bool:
+    """Whether the array holds numbers (integers, floats, decimals) — not booleans."""
+    t = arr.type
+    return pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)
+
+
+def text(arr: AnyArray) -> AnyArray:
     """Canonical display text of an Arrow array (large_string, nulls kept).
 
     Integral floats print as integers (250.0 → "250") so a number read from Salesforce and the same
@@ -59,10 +75,10 @@ def text(arr: pa.Array) -> pa.Array:
     """
     t = arr.type
     if pa.types.is_dictionary(t):
-        return text(arr.dictionary_decode())
+        return text(arr.dictionary_decode() if isinstance(arr, pa.Array) else pc.cast(arr, t.value_type))
     if pa.types.is_large_string(t):
         return arr
-    if pa.types.is_string(t) or pa.types.is_string_view(t):
+    if is_stringy(arr):
         return pc.cast(arr, pa.large_string())
     if pa.types.is_null(t):
         return pa.nulls(len(arr), pa.large_string())
@@ -71,40 +87,177 @@ def text(arr: pa.Array) -> pa.Array:
     if pa.types.is_integer(t) or pa.types.is_decimal(t):
         return pc.cast(arr, pa.large_string())
     if pa.types.is_floating(t):
-        arr = pc.cast(arr, pa.float64())
-        arr = pc.if_else(pc.is_nan(arr), pa.scalar(None, pa.float64()), arr)
-        integral = pc.and_(pc.equal(pc.floor(arr), arr), pc.less(pc.abs(arr), _MAX_EXACT))
-        ints = pc.cast(pc.if_else(integral, arr, pa.scalar(None, pa.float64())), pa.int64())
-        return pc.if_else(integral, pc.cast(ints, pa.large_string()), pc.cast(arr, pa.large_string()))
+        return _float_text(arr)
     if pa.types.is_list(t) or pa.types.is_large_list(t):
-        return pc.cast(pc.binary_join(pc.cast(arr, pa.list_(pa.large_string())), "; "), pa.large_string())
+        joined = pc.binary_join(pc.cast(arr, pa.list_(pa.large_string())), pa.scalar("; ", pa.large_string()))
+        return pc.cast(joined, pa.large_string())
     try:
         return pc.cast(arr, pa.large_string())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return pa.array([None if v is None else str(v) for v in arr.to_pylist()], type=pa.large_string())
 
 
-def trimmed(txt: pa.Array) -> pa.Array:
+def _float_text(arr: AnyArray) -> pa.Array:
+    """Floats as text: whole numbers without ".0", NaN as null, the rest in Arrow's shortest form."""
+    vals = np.asarray(pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+    missing = np.isnan(vals)
+    with np.errstate(invalid="ignore"):
+        integral = ~missing & (np.floor(vals) == vals) & (np.abs(vals) < _MAX_EXACT)
+    ints = pa.array(np.where(integral, vals, 0).astype(np.int64), mask=~integral)
+    as_int = pc.cast(ints, pa.large_string())
+    if (integral | missing).all():
+        return as_int
+    other = pc.cast(pa.array(vals, mask=missing | integral), pa.large_string())
+    return pc.coalesce(as_int, other)
+
+
+def trimmed(txt: AnyArray) -> AnyArray:
     """Text without leading and trailing white space (BLANK_CHARS)."""
     return pc.utf8_trim(txt, BLANK_CHARS)
 
 
-def numbers(arr: pa.Array) -> np.ndarray:
+def numbers(arr: AnyArray) -> np.ndarray:
     """float64 view of a column: numbers as they are, numeric-looking text parsed, anything else NaN.
 
     Booleans are not numbers here: True must not slip into a number field as 1.
     """
-    t = arr.type
-    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
-        return pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64, copy=True)
-    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_dictionary(t):
+    if is_numeric(arr):
+        return np.array(pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+    if is_stringy(arr) or pa.types.is_dictionary(arr.type):
         txt = trimmed(text(arr))
         ok = pc.fill_null(pc.match_substring_regex(txt, _NUMBER_RE), False)
         num = pc.cast(pc.if_else(ok, txt, pa.scalar(None, pa.large_string())), pa.float64())
-        return num.to_numpy(zero_copy_only=False).astype(np.float64, copy=True)
+        return np.array(num.to_numpy(zero_copy_only=False), dtype=np.float64)
     return np.full(len(arr), np.nan)
 
 
-def to_bool(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+def to_bool(arr: AnyArray) -> np.ndarray:
     """A boolean Arrow result as a fresh numpy bool array, nulls as False."""
-    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool).copy()
+    return np.array(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+# First UTF-8 bytes of every BLANK_CHARS character: a value can only be white space (or start with it)
+# when its first byte is one of these, so only those few values need trimming.
+_BLANK_LEAD = np.zeros(256, dtype=bool)
+_BLANK_LEAD[[ch.encode("utf-8")[0] for ch in BLANK_CHARS]] = True
+
+
+def _offsets_and_data(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets, data bytes) of a string or large_string array, as zero-copy numpy views."""
+    validity, offsets, data = arr.buffers()[:3]
+    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    off = np.frombuffer(offsets, dtype=width)[arr.offset: arr.offset + len(arr) + 1].astype(np.int64)
+    raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(1, dtype=np.uint8)
+    return off, raw
+
+
+def byte_stats(arr: AnyArray) -> tuple[np.ndarray, np.ndarray]:
+    """(UTF-8 byte length, first byte or 0) of every value of a text array, read from its buffers."""
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    lengths, firsts = [], []
+    for chunk in chunks:
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            chunk = pc.cast(chunk, pa.large_string())
+        off, raw = _offsets_and_data(chunk)
+        length = np.diff(off)
+        first = np.where(length > 0, raw[np.minimum(off[:-1], len(raw) - 1)], 0).astype(np.uint8)
+        lengths.append(length)
+        firsts.append(first)
+    if not lengths:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint8)
+    return np.concatenate(lengths), np.concatenate(firsts)
+
+
+class Cells:
+    """One column of cells with the forms the guard asks about, each computed once and only if asked.
+
+    Text columns are judged from their Arrow buffers first (byte lengths, first bytes), so only the few
+    values that could be white space or a placeholder are trimmed and compared.
+    """
+
+    def __init__(self, arr: AnyArray) -> None:
+        """Wrap an Arrow array (see to_arrow)."""
+        self.arr = arr
+
+    @classmethod
+    def of(cls, values: pd.Series | AnyArray | Cells) -> Cells:
+        """Cells from a pandas column, an Arrow array, or Cells (returned as is)."""
+        if isinstance(values, Cells):
+            return values
+        return cls(values if isinstance(values, (pa.Array, pa.ChunkedArray)) else to_arrow(values))
+
+    def __len__(self) -> int:
+        return len(self.arr)
+
+    def take(self, idx: np.ndarray) -> Cells:
+        """The cells at positions idx."""
+        return Cells(self.arr.take(pa.array(idx, type=pa.int64())))
+
+    @cached_property
+    def text(self) -> AnyArray:
+        """Canonical display text (see text())."""
+        return text(self.arr)
+
+    @cached_property
+    def numbers(self) -> np.ndarray:
+        """float64 values, NaN where not a number (see numbers())."""
+        return numbers(self.arr)
+
+    @cached_property
+    def missing(self) -> np.ndarray:
+        """Null, NaN or pd.NA."""
+        if pa.types.is_floating(self.arr.type):
+            return np.isnan(self.numbers)
+        return ~to_bool(pc.is_valid(self.arr))
+
+    @cached_property
+    def core(self) -> AnyArray:
+        """Text without surrounding white space."""
+        return trimmed(self.text)
+
+    @cached_property
+    def _bytes(self) -> tuple[np.ndarray, np.ndarray]:
+        """(byte length, first byte) of the display text."""
+        return byte_stats(self.text)
+
+    def longer_than(self, limit: int) -> np.ndarray:
+        """Values with more than limit characters (only values with more than limit bytes are counted)."""
+        nbytes, _ = self._bytes
+        over = nbytes > limit
+        idx = np.flatnonzero(over)
+        if len(idx):
+            sub = self.text.take(pa.array(idx))
+            over[idx] = np.asarray(pc.fill_null(pc.greater(pc.utf8_length(sub), limit), False)
+                                   .to_numpy(zero_copy_only=False), dtype=bool)
+        return over
+
+    @cached_property
+    def empty(self) -> np.ndarray:
+        """Missing, empty or white space only."""
+        if is_numeric(self.arr) or pa.types.is_boolean(self.arr.type):
+            return self.missing.copy()  # a number or a boolean is never white space
+        nbytes, first = self._bytes
+        empty = self.missing | (nbytes == 0)
+        maybe = np.flatnonzero(~empty & _BLANK_LEAD[first])
+        if len(maybe):
+            core = trimmed(self.text.take(pa.array(maybe)))
+            empty[maybe] = np.asarray(pc.equal(pc.utf8_length(core), 0).to_numpy(zero_copy_only=False), dtype=bool)
+        return empty
+
+    def placeholder(self, placeholders: tuple[str, ...]) -> np.ndarray:
+        """Cells equal to one of the placeholders, ignoring case and surrounding white space."""
+        wanted = tuple(dict.fromkeys(p.strip().lower() for p in placeholders if p and p.strip()))
+        hit = np.zeros(len(self), dtype=bool)
+        if not wanted or is_numeric(self.arr) or pa.types.is_boolean(self.arr.type):
+            return hit
+        nbytes, first = self._bytes
+        lead = _BLANK_LEAD.copy()
+        for w in wanted:
+            for variant in (w, w.upper(), w.title()):
+                lead[variant.encode("utf-8")[0]] = True
+        shortest = min(len(w.encode("utf-8")) for w in wanted) // 2  # case changes can shrink a value's bytes
+        candidates = np.flatnonzero(~self.missing & lead[first] & (nbytes >= shortest))
+        if len(candidates):
+            sub = pc.utf8_lower(trimmed(self.text.take(pa.array(candidates))))
+            hit[candidates] = to_bool(pc.is_in(sub, value_set=pa.array(list(wanted), type=pa.large_string())))
+        return hit
