@@ -106,7 +106,7 @@ def show_pending(begun: Pending) -> None:
     script = ""
     if begun.redirect:
         st.session_state[PENDING_KEY] = Pending(begun.url, begun.label, begun.started, redirect=False)
-        script = f"<script>setTimeout(function() {{ window.location.assign({_js_string(begun.url)}); }}, 600);</script>"
+        script = f"<script>setTimeout(function() {{ window.location.assign({_js_string(begun.url)}); }}, 1200);</script>"
     st.html(
         f'<a href="{href}" target="_self" data-testid="continue-sign-in" '
         'style="display:inline-block;padding:0.45rem 0.9rem;border-radius:0.5rem;background:#0b5cab;'
