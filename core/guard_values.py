@@ -21,6 +21,10 @@ AnyArray = pa.Array | pa.ChunkedArray
 
 def to_arrow(values: pd.Series) -> AnyArray:
     """The column as Arrow (nulls for None, NaN and pd.NA), whatever its pandas dtype; no copy when avoidable."""
+    if values.dtype == object and len(values):
+        kinds = {type(v) for v in values.to_numpy() if v is not None}
+        if len(kinds) > 1 and kinds & {bool, np.bool_}:
+            return _mixed_text(values)  # Arrow would turn False into 0.0 next to floats
     try:
         arr = pa.array(values, from_pandas=True)
     except _ARROW_ERRORS:
