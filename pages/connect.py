@@ -23,23 +23,23 @@ if info is not None:
     status = connection_view.health(info)
     connection_view.health_block(status)
     connection_view.details(info)
-    buttons = st.columns([1, 1, 4])
+    buttons = st.container(horizontal=True)
     if status.status == "needs_reconnect":
-        if buttons[0].button("Reconnect", type="primary", disabled=actor.role != "operator"):
+        if buttons.button("Reconnect", type="primary", disabled=actor.role != "operator"):
             signin.restart(info)
             st.rerun()
     elif status.status == "degraded":
-        if buttons[0].button("Retry", type="primary"):
+        if buttons.button("Retry", type="primary"):
             connection_view.forget()
             st.rerun()
-    if buttons[1].button("Disconnect", disabled=actor.role != "operator",
+    if buttons.button("Disconnect", disabled=actor.role != "operator",
                          help="Revokes the token at Salesforce and deletes it from this console."):
         st.session_state["confirm_disconnect"] = info.name
     if st.session_state.get("confirm_disconnect") == info.name:
         st.warning(f"Disconnect **{info.name}**? The token is revoked at Salesforce and deleted here; "
                    "you can connect again at any time.")
-        yes, no, _ = st.columns([1, 1, 4])
-        if yes.button("Yes, disconnect", type="primary"):
+        confirm = st.container(horizontal=True)
+        if confirm.button("Yes, disconnect", type="primary"):
             st.session_state.pop("confirm_disconnect", None)
             try:
                 engine.disconnect(info.name, actor=actor)
@@ -48,7 +48,7 @@ if info is not None:
             else:
                 connection_view.forget()
                 st.rerun()
-        if no.button("Cancel"):
+        if confirm.button("Cancel"):
             st.session_state.pop("confirm_disconnect", None)
             st.rerun()
     st.divider()

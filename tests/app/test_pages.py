@@ -88,3 +88,14 @@ def test_given_a_dropped_connection_when_overview_opens_then_needs_reconnect_wit
     text = _texts(at)
     assert "Needs reconnect" in text and "inactive" in text
     assert any(link.proto.label == "Fix on Connect" for link in at.get("page_link"))
+
+
+def test_given_the_root_url_when_opened_then_the_overview_runs(console: Any) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.fixtures.app import APP_SCRIPT
+
+    at = AppTest.from_file(str(APP_SCRIPT), default_timeout=30)
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Overview"

@@ -41,6 +41,7 @@ def test_given_the_demo_org_when_an_operator_connects_in_chromium_then_org_user_
     _wait_text(page, "Connect an org")
     page.get_by_role("button", name="Connect", exact=True).click()
     _wait_text(page, "Connecting to Demo org")
+    page.get_by_role("button", name="Cancel sign-in").wait_for(timeout=TIMEOUT)
     # The console redirects by itself ~1.2 s later; catch the connecting state before it does.
     page.screenshot(path=str(screenshot_dir / "connect-2-connecting.png"), full_page=True, timeout=5000)
     html_seen.append(page.content())
@@ -70,7 +71,12 @@ def test_given_the_demo_org_when_an_operator_connects_in_chromium_then_org_user_
     _wait_text(colleague, "API requests in the last 24 h")
     seen = colleague.locator("body").inner_text()
     assert "Overview" in seen and demo_org.org.name in seen and "integration@demo.test" in seen and "DEMO" in seen
-    assert "connection=demo" in colleague.url
+    assert "connection=demo" in colleague.url and urlsplit(colleague.url).path == "/overview"
+    assert "Page not found" not in seen
+    root = shared.new_page()
+    root.goto(f"{console_server.url}/?connection=demo", timeout=TIMEOUT)
+    root.wait_for_url(lambda url: urlsplit(url).path == "/overview" and "connection=demo" in url, timeout=TIMEOUT)
+    _wait_text(root, "API requests in the last 24 h")
     _shot(colleague, screenshot_dir, "overview-connected.png")
     html_seen.append(colleague.content())
 
