@@ -79,10 +79,12 @@ def totals(diff: pd.DataFrame) -> pd.DataFrame:
     if not (isinstance(verdict.dtype, pd.CategoricalDtype) and tuple(verdict.cat.categories) == VERDICTS):
         verdict = pd.Series(pd.Categorical(verdict.astype("str"), categories=VERDICTS), index=diff.index)
     k, m = len(field.cat.categories), len(VERDICTS)
-    fcodes = field.cat.codes.to_numpy().astype(np.int64)
-    vcodes = verdict.cat.codes.to_numpy().astype(np.int64)
-    known = (fcodes >= 0) & (vcodes >= 0)
-    counts = np.bincount(fcodes[known] * m + vcodes[known], minlength=k * m).reshape(k, m)
+    fcodes = field.cat.codes.to_numpy()
+    vcodes = verdict.cat.codes.to_numpy()
+    counts = np.zeros((k, m), dtype=np.int64)
+    for v in range(m):  # one pass per verdict keeps the temporaries small (no 8-byte copy of every row)
+        hit = fcodes[vcodes == v]
+        counts[:, v] = np.bincount(hit[hit >= 0], minlength=k)[:k]
     table = pd.DataFrame(counts, index=pd.Index(field.cat.categories, name="field", dtype="str"),
                          columns=pd.Index(list(VERDICTS), name="verdict"))
     table["total"] = table.sum(axis=1)
