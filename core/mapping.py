@@ -288,3 +288,10 @@ def apply(mapping: Mapping, enrichment: pd.DataFrame, specs: dict[str, FieldSpec
     proposed = pd.DataFrame(columns, index=enrichment.index)
     proposed.index.name = enrichment.index.name or "Id"
     return proposed, notes
+
+
+def lint(mapping: Mapping, describe: dict[str, Any]) -> list[Any]:
+    """The mapping linter (core.mapping_lint.lint), reachable here as the contract names it; returns Findings."""
+    from core.mapping_lint import lint as _lint  # imported late: mapping_lint builds on this module
+
+    return _lint(mapping, describe)
