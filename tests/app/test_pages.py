@@ -99,3 +99,22 @@ def test_given_the_root_url_when_opened_then_the_overview_runs(console: Any) -> 
     at.run()
     assert not at.exception
     assert at.title[0].value == "Overview"
+
+
+def test_given_the_pages_and_ui_helpers_when_their_imports_are_read_then_none_reaches_salesforce_sql_or_the_cache(
+) -> None:
+    import ast
+    from pathlib import Path
+
+    from tests.fixtures.app import ROOT
+
+    forbidden = {"simple_salesforce", "sqlite3", "diskcache", "localorg", "requests"}
+    files = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").glob("*.py"))]
+    assert len(files) >= 8
+    for path in files:
+        tree = ast.parse(Path(path).read_text())
+        for node in ast.walk(tree):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                assert name.split(".")[0] not in forbidden, f"{path.name} imports {name}"
