@@ -15,6 +15,7 @@ LABELS = {
     "custom": "My Domain",
 }
 ENV_KEY = "connect_env"
+DOMAIN_KEY = "connect_domain"
 
 SECRETS_HELP = """[salesforce]
 client_id = "<the connected app's Consumer Key>"
@@ -26,6 +27,15 @@ callback_url = "{callback}"
 def _mirror_env() -> None:
     """Keep the chosen environment in the URL (?env=...), so a copied link opens the same form."""
     st.query_params["env"] = st.session_state[ENV_KEY]
+
+
+def _mirror_domain() -> None:
+    """Keep the typed My Domain in the URL (?domain=...), or drop it when cleared."""
+    value = st.session_state.get(DOMAIN_KEY, "").strip()
+    if value:
+        st.query_params["domain"] = value
+    elif "domain" in st.query_params:
+        del st.query_params["domain"]
 
 
 def environment_form(actor: engine.Actor, *, first: bool) -> None:
@@ -42,10 +52,13 @@ def environment_form(actor: engine.Actor, *, first: bool) -> None:
     my_domain = ""
     problems: list[str] = []
     if kind != "demo":
+        if "domain" in st.query_params and DOMAIN_KEY not in st.session_state:
+            st.session_state[DOMAIN_KEY] = st.query_params["domain"]
         my_domain = st.text_input(
             "My Domain URL" + ("" if kind == "custom" else " (optional)"),
             placeholder="https://acme.my.salesforce.com",
             help="Setup → My Domain shows it. Needed when your org blocks login.salesforce.com / test.salesforce.com.",
+            key=DOMAIN_KEY, on_change=_mirror_domain,
         ).strip()
         if my_domain or kind == "custom":
             try:

@@ -118,3 +118,15 @@ def test_given_the_pages_and_ui_helpers_when_their_imports_are_read_then_none_re
                 [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
             for name in names:
                 assert name.split(".")[0] not in forbidden, f"{path.name} imports {name}"
+
+
+def test_given_a_my_domain_typed_when_the_url_is_copied_then_it_reopens_with_the_domain_and_its_warning(
+        console: Any) -> None:
+    at = console("pages/connect.py", query={"env": "production"})
+    at.run()
+    at.text_input[0].input("https://acme--uat.sandbox.my.salesforce.com").run()
+    assert at.query_params["domain"] == "https://acme--uat.sandbox.my.salesforce.com"
+    copied = console("pages/connect.py", query=dict(at.query_params))
+    copied.run()
+    assert copied.text_input[0].value == "https://acme--uat.sandbox.my.salesforce.com"
+    assert "looks like a sandbox domain" in _texts(copied)
