@@ -99,7 +99,7 @@ def cancel() -> None:
 def show_pending(begun: Pending) -> None:
     """The connecting state: where the browser is going, a same-tab link, and a redirect on the first showing."""
     minutes = max(0, int((time.time() - begun.started) // 60))
-    st.info(f"**Connecting to {begun.label}.** Continue on the Salesforce sign-in page; you come back here "
+    st.info(f"**Connecting to {begun.label}.** Continue on the org's sign-in page; you come back here "
             f"when you have signed in and allowed access. Started {minutes} min ago; the link works for 10 minutes.",
             icon=":material/hourglass_top:")
     href = html.escape(begun.url, quote=True)

@@ -39,12 +39,27 @@ def test_given_the_demo_org_when_an_operator_connects_in_chromium_then_org_user_
 
     page.get_by_text("Demo org (built in", exact=False).click()
     _wait_text(page, "Connect an org")
+    # The console sends the browser on by itself; that first hop is cancelled (ERR_ABORTED keeps the page) so the
+    # connecting state can be photographed, then the operator's "Continue" link is used.
+    redirected: list[str] = []
+
+    def hold(route: Any) -> None:
+        redirected.append(route.request.url)
+        route.abort("aborted")
+
+    page.route("**/services/oauth2/authorize?**", hold)
     page.get_by_role("button", name="Connect", exact=True).click()
     _wait_text(page, "Connecting to Demo org")
     page.get_by_role("button", name="Cancel sign-in").wait_for(timeout=TIMEOUT)
-    # The console redirects by itself ~1.2 s later; catch the connecting state before it does.
-    page.screenshot(path=str(screenshot_dir / "connect-2-connecting.png"), full_page=True, timeout=5000)
+    for _ in range(100):
+        if redirected:
+            break
+        page.wait_for_timeout(100)
+    assert redirected and redirected[0].startswith(demo_org.login_url), "the console redirects to the sign-in page"
+    _shot(page, screenshot_dir, "connect-2-connecting.png")
     html_seen.append(page.content())
+    page.unroute("**/services/oauth2/authorize?**")
+    page.get_by_text("Continue to the sign-in page").click()
     page.locator("button[data-username='integration@demo.test']").wait_for(timeout=TIMEOUT)
     assert page.url.startswith(demo_org.login_url + "/services/oauth2/authorize")
     page.locator("button[data-username='integration@demo.test']").click()
