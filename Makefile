@@ -22,7 +22,7 @@ dev: $(VENV)/.installed-dev
 
 ## Start the demo org (if it is not running) and open the console on it.
 run: venv
-	$(PY) -m core demo
+	$(PY) -m core demo start
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
 ## Set up and run every test: unit, org (localorg over HTTPS), app (AppTest), browser (Chromium).
