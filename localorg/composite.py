@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 from localorg.app import App, Ctx, rest
 from localorg.httpcore import Headers, Request, Response, RestError, is_api_error
-from localorg.rest import DATA, TYPE
+from localorg.rest import DATA, TYPE, auto_assign
 
 MAX_COLLECTION = 200
 MAX_SUBREQUESTS = 25
@@ -94,12 +94,13 @@ def collections(ctx: Ctx) -> Response:
             return rid
         return Response.json(_run_collection(ctx, ids, _truthy(ctx.req.param("allOrNone", "false")), delete))
     records, all_or_none = _records(ctx)
+    assign = auto_assign(ctx.req.headers)
     if ctx.req.method == "POST":
         def create(rec: dict) -> str:
             """Create one record (an Id in an insert is refused)."""
             if rec.get("id") or rec.get("Id"):
                 raise RestError(400, "INVALID_FIELD", "cannot specify Id in an insert call", ["Id"])
-            return ctx.view.create(rec["attributes"]["type"], _values(rec))
+            return ctx.view.create(rec["attributes"]["type"], _values(rec), auto_assign=assign)
         return Response.json(_run_collection(ctx, records, all_or_none, create))
 
     def update(rec: dict) -> str:
@@ -107,7 +108,7 @@ def collections(ctx: Ctx) -> Response:
         rid = rec.get("id") or rec.get("Id")
         if not rid:
             raise RestError(400, "MISSING_ARGUMENT", "Id not specified in an update call", [])
-        ctx.view.update(rec["attributes"]["type"], rid, _values(rec))
+        ctx.view.update(rec["attributes"]["type"], rid, _values(rec), auto_assign=assign)
         return rid
     return Response.json(_run_collection(ctx, records, all_or_none, update))
 

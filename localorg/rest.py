@@ -65,7 +65,7 @@ def sobject_root(ctx: Ctx, sobject: str) -> Response:
     """GET sobjects/{T}: basic metadata; POST sobjects/{T}: create a record (201 with the new id)."""
     if ctx.req.method == "POST":
         values = _record_body(ctx.req)
-        new_id = ctx.view.create(_global_entry(ctx, sobject)["name"], values)
+        new_id = ctx.view.create(_global_entry(ctx, sobject)["name"], values, auto_assign=auto_assign(ctx.req.headers))
         return Response.json({"id": new_id, "success": True, "errors": []}, status=201)
     return Response.json({"objectDescribe": _global_entry(ctx, sobject), "recentItems": []})
 
@@ -95,11 +95,16 @@ def parse_http_date(value: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
+def auto_assign(headers: Any) -> bool:
+    """Sforce-Auto-Assign: assignment rules run unless the header says FALSE (Salesforce's default is TRUE)."""
+    return str(headers.get("Sforce-Auto-Assign") or "TRUE").strip().upper() not in ("FALSE", "0")
+
+
 def update_record(ctx: Ctx, sobject: str, record_id: str, values: dict, headers: Any) -> None:
-    """One sObject Rows PATCH, honouring If-Unmodified-Since (412 when the record changed since)."""
+    """One sObject Rows PATCH, honouring If-Unmodified-Since (412 when the record changed since) and Sforce-Auto-Assign."""
     raw = headers.get("If-Unmodified-Since")
     since = parse_http_date(raw) if raw else None
-    ctx.view.update(sobject, record_id, values, if_unmodified_since=since)
+    ctx.view.update(sobject, record_id, values, if_unmodified_since=since, auto_assign=auto_assign(headers))
 
 
 @rest

@@ -142,6 +142,13 @@ class Handle:
         """Register another connected app: with a secret it is confidential (secret required, PKCE optional)."""
         self._app.store.register_app(client_id, name or client_id, callbacks, public=secret is None, secret=secret)
 
+    def set_assignment_rule(self, sobject: str, owner_username: str | None) -> None:
+        """An active assignment rule: records written without `Sforce-Auto-Assign: FALSE` go to this owner (None: no rule)."""
+        owner = self.org.user_by_username(owner_username) if owner_username else None
+        if owner_username and owner is None:
+            raise KeyError(f"no user {owner_username!r}")
+        self.org.set_assignment_rule(sobject, owner.id if owner else None)
+
     def set_user_active(self, username: str, active: bool) -> None:
         """Activate or deactivate a user; deactivation revokes every token of theirs."""
         user = self.org.user_by_username(username)

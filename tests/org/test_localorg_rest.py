@@ -238,3 +238,24 @@ def test_given_no_api_user_when_refused_then_usage_header_still_sent(localorg: A
     auth = {"Authorization": f"Bearer {password_token(localorg, 'noapi@demo.test')['access_token']}"}
     resp = session.get(f"{localorg.instance_url}/services/data/v62.0/sobjects", headers=auth)
     assert resp.status_code == 403 and resp.headers["Sforce-Limit-Info"].startswith("api-usage=")
+
+
+def test_given_assignment_rule_when_lead_written_then_owner_moves_unless_auto_assign_false(fresh_localorg: Any) -> None:
+    sf = make_sf_client(fresh_localorg, "integration@demo.test")
+    admin = make_sf_client(fresh_localorg, "admin@demo.test")
+    me = sf.query("SELECT Id FROM User WHERE Username = 'integration@demo.test'")["records"][0]["Id"]
+    queue = admin.query("SELECT Id FROM User WHERE Username = 'fatima.khan@demo.test'")["records"][0]["Id"]
+    kept = sf.Lead.create({"LastName": "Kept", "Company": "Kept Co"}, headers={"Sforce-Auto-Assign": "FALSE"})["id"]
+    moved = sf.Lead.create({"LastName": "Moved", "Company": "Moved Co"}, headers={"Sforce-Auto-Assign": "FALSE"})["id"]
+    fresh_localorg.set_assignment_rule("Lead", "fatima.khan@demo.test")
+
+    sf.Lead.update(kept, {"Phone": "+1 555 0100"}, headers={"Sforce-Auto-Assign": "FALSE"})
+    sf.Lead.update(moved, {"Phone": "+1 555 0101"})  # no header: Salesforce runs the assignment rule
+    collection = sf.restful("composite/sobjects", method="PATCH", headers={"Sforce-Auto-Assign": "FALSE"}, json={
+        "allOrNone": True, "records": [{"attributes": {"type": "Lead"}, "id": kept, "Title": "CTO"}]})
+
+    assert collection[0]["success"] is True
+    assert admin.Lead.get(kept)["OwnerId"] == me
+    assert admin.Lead.get(moved)["OwnerId"] == queue
+    with pytest.raises(SalesforceResourceNotFound):
+        sf.Lead.get(moved)  # private Lead sharing: the rule moved the lead out of the integration user's sight
