@@ -69,3 +69,19 @@ def test_given_field_missing_from_describe_when_diffed_then_no_access() -> None:
     out = diff.compute(current, proposed, specs)
     assert set(out[out.field == "Industry"].verdict) <= {"no_access", "no_data", "keep"}
     assert "fill" not in set(out[out.field == "Industry"].verdict)
+
+
+def test_given_rows_without_field_or_verdict_when_totalled_then_they_are_not_counted() -> None:
+    frame = pd.DataFrame({
+        "field": pd.Categorical(["A", "A", None, "B", "B"], categories=["A", "B"]),
+        "verdict": pd.Categorical(["fill", None, "fill", "keep", "keep"], categories=list(diff.VERDICTS)),
+    })
+    table = diff.totals(frame)
+    assert table.loc["A"].tolist() == [1, 0, 0, 0, 0, 0, 1]
+    assert table.loc["B", "keep"] == 2 and table["total"].sum() == 3
+
+
+def test_given_more_rows_than_a_chunk_when_totalled_then_every_chunk_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(diff, "_TOTALS_CHUNK", 2)
+    table = diff.totals(diff.compute(*_frames(), SPECS))
+    assert table.loc["Industry"].tolist() == [1, 1, 0, 1, 0, 0, 3] and table["total"].sum() == 9
