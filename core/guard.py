@@ -14,6 +14,7 @@ from core.guard_values import Cells, is_numeric, to_bool, trimmed
 DEFAULT_PLACEHOLDERS: tuple[str, ...] = ("[[unknown]]",)
 VERDICTS: tuple[str, ...] = ("fill", "keep", "same", "no_data", "invalid", "no_access")
 FILL, KEEP, SAME, NO_DATA, INVALID, NO_ACCESS = range(len(VERDICTS))
+VALUE, BLANK, PLACEHOLDER = range(3)  # the kinds of a current value, as the precedence sees them
 
 _EMAIL_RE = r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$"
 _INT_LIMIT_DIGITS = 9  # an int field without digits in its describe still holds a 32-bit integer
@@ -133,66 +134,93 @@ def fits(values: pd.Series, spec: FieldSpec) -> tuple[pd.Series, pd.Series]:
     return pd.Series(codes == reasons.code(""), index=values.index, dtype=bool), reason
 
 
-def _same(cur: Cells, prop: Cells, spec: FieldSpec, candidates: np.ndarray) -> np.ndarray:
-    """Among candidate cells: equal after normalising — the same number, or the same text ignoring case
-    and surrounding white space. Exact matches are found on whole columns; only the rest are normalised."""
-    same = np.zeros(len(cur), dtype=bool)
-    if spec.is_number and is_numeric(cur.arr) and is_numeric(prop.arr):
-        return candidates & (cur.numbers == prop.numbers)
+def _text_keys(cur: Cells, prop: Cells) -> tuple[np.ndarray, np.ndarray]:
+    """Per value of each side, an id that is equal on both sides exactly when the texts are equal
+    ignoring case and surrounding white space (-1 and -2 for no text, so those never match)."""
+    c_key = pc.utf8_lower(trimmed(cur.text))
+    p_key = pc.utf8_lower(trimmed(prop.text))
+    c_ids = pc.fill_null(pc.index_in(c_key, value_set=c_key, skip_nulls=True), -1)
+    p_ids = pc.fill_null(pc.index_in(p_key, value_set=c_key, skip_nulls=True), -2)
+    return (np.asarray(c_ids.to_numpy(zero_copy_only=False), dtype=np.int32),
+            np.asarray(p_ids.to_numpy(zero_copy_only=False), dtype=np.int32))
+
+
+def _same(cur: Cells, prop: Cells, spec: FieldSpec) -> np.ndarray:
+    """Per cell: equal after normalising — the same number, or the same text ignoring case and surrounding
+    white space. Each distinct value is normalised once; cells compare the ids of their values."""
+    c_codes, c_values = cur.encoded
+    p_codes, p_values = prop.encoded
+    same = np.zeros(len(c_codes), dtype=bool)
     if spec.is_number:
-        with np.errstate(invalid="ignore"):
-            same = candidates & (cur.numbers == prop.numbers)
-    exact = candidates & ~same & to_bool(pc.equal(cur.text, prop.text))
-    same = same | exact
-    rest = np.flatnonzero(candidates & ~same)
-    if len(rest):
-        where = pa.array(rest)
-        a = pc.utf8_lower(trimmed(cur.text.take(where)))
-        b = pc.utf8_lower(trimmed(prop.text.take(where)))
-        same[rest] = to_bool(pc.equal(a, b))
-    return same
+        same = c_values.numbers[c_codes] == p_values.numbers[p_codes]
+        if is_numeric(c_values.arr) and is_numeric(p_values.arr):
+            return same  # numbers that print alike are equal numbers: the text adds nothing
+    c_ids, p_ids = _text_keys(c_values, p_values)
+    return same | (c_ids[c_codes] == p_ids[p_codes])
+
+
+def _decide(kind: np.ndarray, state: np.ndarray, same: np.ndarray, fit_kinds: np.ndarray, spec: FieldSpec,
+            reasons: _Reasons) -> tuple[np.ndarray, np.ndarray]:
+    """(verdict, reason code) for each combination of a current value's kind (VALUE, BLANK, PLACEHOLDER),
+    a proposed value's state (0 no data, else 1 + its index in fit_kinds) and whether they are the same.
+
+    Precedence: no_data (proposed blank) → same → keep (current not blank) → no_access → invalid → fill.
+    A current value that is not blank can only ever reach same or keep.
+    """
+    has_data = state > 0
+    c_blank = kind != VALUE
+    same = same & has_data & ~c_blank
+    keep = has_data & ~same & ~c_blank
+    open_ = has_data & c_blank
+    verdict = np.full(len(kind), NO_DATA, dtype=np.int8)
+    reason = np.full(len(kind), reasons.code(REASON_NO_DATA), dtype=np.int16)
+    verdict[same], reason[same] = SAME, reasons.code(REASON_SAME)
+    verdict[keep] = KEEP
+    reason[keep] = reasons.code(REASON_KEEP_CHECKBOX if spec.type == "boolean" else REASON_KEEP)
+    if not spec.updateable:
+        verdict[open_], reason[open_] = NO_ACCESS, reasons.code(REASON_NO_ACCESS)
+        return verdict, reason
+    fit = fit_kinds[np.clip(state - 1, 0, None)] if len(fit_kinds) else np.zeros(len(kind), dtype=np.int16)
+    fits_ = fit == reasons.code("")
+    fill_reason = np.where(kind == PLACEHOLDER, reasons.code(REASON_FILL_PLACEHOLDER), reasons.code(REASON_FILL_BLANK))
+    verdict[open_] = np.where(fits_, FILL, INVALID)[open_]
+    reason[open_] = np.where(fits_, fill_reason, fit)[open_]
+    return verdict, reason
 
 
 def verdict_codes(current: pa.Array | Cells, proposed: pa.Array | Cells, spec: FieldSpec,
                   placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """The guard on Arrow arrays: (verdict codes into VERDICTS, reason codes, reason labels).
 
-    Precedence: no_data (proposed blank) → same → keep (current not blank) → no_access → invalid → fill.
-    A current value that is not blank can only ever reach same or keep. diff.compute calls this with
-    Cells it also renders for display; everything else uses verdicts().
+    Each distinct current value is judged once (blank, placeholder or a value), and each distinct
+    proposed value once (blank, and whether and why it does not fit). The precedence (see _decide) is
+    then applied once per combination of those answers and "same", and every cell looks its verdict
+    up: a million cells cost a few array look-ups. diff.compute calls this with Cells it also renders
+    for display; everything else uses verdicts().
     """
     cur, prop = Cells.of(current), Cells.of(proposed)
     n = len(cur)
     if len(prop) != n:
         raise ValueError(f"current has {n} cells, proposed {len(prop)}")
     reasons = _Reasons()
-    p_empty, p_holder = _blank_parts(prop, spec, placeholders)
-    c_empty, c_holder = _blank_parts(cur, spec, placeholders)
-    has_data = ~(p_empty | p_holder)
-    c_blank = c_empty | c_holder
-    same = _same(cur, prop, spec, has_data & ~c_blank)
-    keep = has_data & ~same & ~c_blank
-    open_ = has_data & ~same & ~keep
-    verdict = np.full(n, NO_DATA, dtype=np.int8)
-    reason = np.full(n, reasons.code(REASON_NO_DATA), dtype=np.int16)
-    for mask, v, label in ((same, SAME, REASON_SAME),
-                           (keep, KEEP, REASON_KEEP_CHECKBOX if spec.type == "boolean" else REASON_KEEP)):
-        if mask.any():
-            verdict = np.where(mask, v, verdict).astype(np.int8)
-            reason = np.where(mask, reasons.code(label), reason).astype(np.int16)
-    if not open_.any():
-        return verdict, reason, reasons.labels
-    if not spec.updateable:
-        verdict = np.where(open_, NO_ACCESS, verdict).astype(np.int8)
-        reason = np.where(open_, reasons.code(REASON_NO_ACCESS), reason).astype(np.int16)
-        return verdict, reason, reasons.labels
-    idx = np.flatnonzero(open_)
-    ok_code = reasons.code("")
-    fit = _fit_codes(prop, spec, reasons)[idx]
-    fill_reason = np.where(c_holder[idx], reasons.code(REASON_FILL_PLACEHOLDER), reasons.code(REASON_FILL_BLANK))
-    verdict[idx] = np.where(fit == ok_code, FILL, INVALID)
-    reason[idx] = np.where(fit == ok_code, fill_reason, fit)
-    return verdict, reason, reasons.labels
+    c_codes, c_values = cur.encoded
+    p_codes, p_values = prop.encoded
+    c_empty, c_holder = _blank_parts(c_values, spec, placeholders)
+    kind = np.where(c_holder, PLACEHOLDER, np.where(c_empty, BLANK, VALUE))
+    p_empty, p_holder = _blank_parts(p_values, spec, placeholders)
+    fit = _fit_codes(p_values, spec, reasons) if spec.updateable else np.zeros(len(p_values), dtype=np.int16)
+    fit_kinds, fit_index = np.unique(fit, return_inverse=True)
+    state = np.where(p_empty | p_holder, 0, 1 + fit_index.reshape(-1))
+    grid = np.indices((3, 1 + len(fit_kinds), 2)).reshape(3, -1)  # every (kind, state, same)
+    table_v, table_r = _decide(grid[0], grid[1], grid[2].astype(bool), fit_kinds, spec, reasons)
+    width = 2 * (1 + len(fit_kinds))
+    cell = ((kind * width).astype(np.int16)[c_codes] + (2 * state).astype(np.int16)[p_codes]
+            + _same(cur, prop, spec))
+    used = np.flatnonzero(np.bincount(cell, minlength=len(table_r)))  # name only the reasons that occur
+    labels_used = np.unique(table_r[used])
+    renumber = np.zeros(len(reasons.labels), dtype=np.int16)
+    renumber[labels_used] = np.arange(len(labels_used), dtype=np.int16)
+    return table_v[cell], renumber[table_r][cell], [reasons.labels[i] for i in labels_used]
 
 
 def verdicts(current: pd.Series, proposed: pd.Series, spec: FieldSpec,

@@ -140,6 +140,32 @@ def to_bool(arr: AnyArray) -> np.ndarray:
     return np.array(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
+def distinct(arr: AnyArray) -> tuple[np.ndarray, AnyArray]:
+    """(int32 code per value, the distinct values): arr equals values.take(codes), nulls included.
+
+    Arrow's dictionary encoding: the chunks of a chunked array index one dictionary, which the last
+    chunk's holds in full. An array of a type Arrow cannot hash comes back as is (codes 0..n-1).
+    """
+    if pa.types.is_dictionary(arr.type):
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.unify_dictionaries()
+    else:
+        try:
+            arr = pc.dictionary_encode(arr, null_encoding="encode")
+        except _ARROW_ERRORS:
+            return np.arange(len(arr), dtype=np.int32), arr
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    if not chunks:
+        return np.zeros(0, dtype=np.int32), pa.array([], type=arr.type.value_type)
+    values = chunks[-1].dictionary
+    parts = [c.indices for c in chunks]
+    if any(p.null_count for p in parts):  # a dictionary array given as input may hold null indices
+        values = pa.concat_arrays([values, pa.nulls(1, values.type)])
+        parts = [pc.fill_null(p, len(values) - 1) for p in parts]
+    codes = [np.asarray(p.to_numpy(zero_copy_only=False), dtype=np.int32) for p in parts]
+    return (codes[0] if len(codes) == 1 else np.concatenate(codes)), values
+
+
 # First UTF-8 bytes of every BLANK_CHARS character: a value can only be white space (or start with it)
 # when its first byte is one of these, so only those few values need trimming.
 _BLANK_LEAD = np.zeros(256, dtype=bool)
@@ -179,9 +205,10 @@ class Cells:
     values that could be white space or a placeholder are trimmed and compared.
     """
 
-    def __init__(self, arr: AnyArray) -> None:
-        """Wrap an Arrow array (see to_arrow)."""
+    def __init__(self, arr: AnyArray, distinct: bool = False) -> None:
+        """Wrap an Arrow array (see to_arrow); distinct when its values are known to differ (a dictionary)."""
         self.arr = arr
+        self.distinct = distinct
 
     @classmethod
     def of(cls, values: pd.Series | AnyArray | Cells) -> Cells:
@@ -198,9 +225,26 @@ class Cells:
         return Cells(self.arr.take(pa.array(idx, type=pa.int64())))
 
     @cached_property
+    def encoded(self) -> tuple[np.ndarray, Cells]:
+        """(code per cell, Cells of the distinct values): judge each distinct value once, then look it up.
+
+        A column of a million cells usually holds a few thousand distinct values. Null (and NaN) get codes
+        of their own; a type Arrow cannot hash (lists) is left as it is, one code per cell.
+        """
+        if self.distinct:
+            return np.arange(len(self), dtype=np.int32), self
+        codes, values = distinct(self.arr)
+        return codes, (self if values is self.arr else Cells(values, distinct=True))
+
+    @cached_property
     def text(self) -> AnyArray:
-        """Canonical display text (see text())."""
-        return text(self.arr)
+        """Canonical display text (see text()); other than text, rendered once per distinct value."""
+        if self.distinct or is_stringy(self.arr):
+            return text(self.arr)
+        codes, values = self.encoded
+        if values is self:
+            return text(self.arr)
+        return values.text.take(pa.array(codes))
 
     @cached_property
     def numbers(self) -> np.ndarray:

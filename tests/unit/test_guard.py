@@ -3,10 +3,15 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core import guard
 from core.fields import FieldSpec, field_specs
+from core.guard_values import is_numeric, numbers, text, to_arrow, trimmed
 
 TEXT = FieldSpec(name="Industry", type="picklist", length=40, picklist_values=("Technology", "Banking"))
 RESTRICTED = FieldSpec(name="Rating__c", type="picklist", length=255, restricted_picklist=True,
@@ -106,3 +111,53 @@ def test_given_describe_when_read_then_fieldspecs_keep_active_values_and_int_dig
     specs = field_specs(describe)
     assert specs["NumberOfEmployees"].precision == 8 and specs["NumberOfEmployees"].scale == 0
     assert specs["Industry"].picklist_values == ("Banking",) and not specs["Industry"].updateable
+
+
+def _one(value: object) -> pd.Series:
+    return pd.Series([value], dtype=object)
+
+
+def _same_by_hand(current: object, proposed: object, spec: FieldSpec) -> bool:
+    """The "same" rule written out for one cell: equal numbers, or equal text ignoring case and surrounding space."""
+    c_arr, p_arr = to_arrow(_one(current)), to_arrow(_one(proposed))
+    if spec.is_number and numbers(c_arr)[0] == numbers(p_arr)[0]:
+        return True
+    if spec.is_number and is_numeric(c_arr) and is_numeric(p_arr):
+        return False
+    c_key, p_key = (pc.utf8_lower(trimmed(text(a)))[0].as_py() for a in (c_arr, p_arr))
+    return c_key is not None and c_key == p_key
+
+
+def _verdict_by_hand(current: object, proposed: object, spec: FieldSpec) -> str:
+    """The precedence written out for one cell from is_blank and fits, without verdict_codes."""
+    if guard.is_blank(_one(proposed), spec).iloc[0]:
+        return "no_data"
+    if not guard.is_blank(_one(current), spec).iloc[0]:
+        return "same" if _same_by_hand(current, proposed, spec) else "keep"
+    if not spec.updateable:
+        return "no_access"
+    return "fill" if guard.fits(_one(proposed), spec)[0].iloc[0] else "invalid"
+
+
+POOL = st.sampled_from([None, np.nan, "", "  ", "[[unknown]]", " [[Unknown]] ", "Technology", "technology ",
+                        "Banking", "A" * 41, "12", " 12 ", "12.5", 12, 12.0, 0, 100_000, False, True, "ann@acme.com"])
+SPECS_BY_HAND = [TEXT, RESTRICTED, INT, MONEY, CHECKBOX, EMAIL,
+                 FieldSpec(name="Industry", type="picklist", length=40, updateable=False)]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(POOL, POOL), min_size=1, max_size=12), st.sampled_from(SPECS_BY_HAND), st.booleans())
+def test_given_columns_with_repeated_values_when_judged_then_each_cell_as_by_hand(
+        pairs: list[tuple[object, object]], spec: FieldSpec, chunked: bool) -> None:
+    """Verdicts are looked up per distinct value; whatever the repeats, each cell gets the verdict its own
+    values give when the rules are applied to that cell alone."""
+    current = pd.Series([c for c, _ in pairs], dtype=object)
+    proposed = pd.Series([p for _, p in pairs], dtype=object)
+    cur, prop = to_arrow(current), to_arrow(proposed)
+    if chunked and len(pairs) > 1:  # split each column in two chunks, as Parquet and Arrow-backed pandas do
+        half = len(pairs) // 2
+        cur, prop = (pa.chunked_array([a.slice(0, half), a.slice(half)]) for a in (cur, prop))
+    vcodes, rcodes, labels = guard.verdict_codes(cur, prop, spec)
+    got = [guard.VERDICTS[v] for v in vcodes]
+    assert got == [_verdict_by_hand(c, p, spec) for c, p in pairs]
+    assert sorted(set(rcodes.tolist())) == list(range(len(labels)))  # only reasons that occur are named

@@ -1,0 +1,49 @@
+"""Cell values for the guard: distinct values and their codes, and display text rendered through them."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from core.guard_values import Cells, distinct, text, to_arrow
+
+
+def _decoded(codes: np.ndarray, values: pa.Array) -> list[object]:
+    return values.take(pa.array(codes)).to_pylist()
+
+
+def test_given_chunked_text_when_encoded_then_codes_index_one_dictionary_holding_every_value() -> None:
+    arr = pa.chunked_array([pa.array(["a", "b", None]), pa.array(["c", "a", None, "d"])])
+    codes, values = distinct(arr)
+    assert _decoded(codes, values) == ["a", "b", None, "c", "a", None, "d"]
+    assert len(values) == 5 and codes[0] == codes[4] and codes[2] == codes[5]
+
+
+def test_given_floats_with_nan_and_null_when_encoded_then_each_value_once_and_both_missing() -> None:
+    codes, values = distinct(pa.array([1.5, np.nan, None, np.nan, 1.5]))
+    assert len(values) == 3 and codes[0] == codes[4] and codes[1] == codes[3]
+    assert Cells(values, distinct=True).missing.tolist() == [False, True, True]
+
+
+def test_given_categorical_with_missing_when_encoded_then_its_categories_are_used_and_null_gets_a_code() -> None:
+    arr = to_arrow(pd.Series(["x", None, "y", "x"], dtype="category"))
+    codes, values = distinct(arr)
+    assert _decoded(codes, values) == ["x", None, "y", "x"]
+
+
+def test_given_lists_when_encoded_then_left_as_they_are() -> None:
+    arr = pa.array([[1], [1], None])
+    codes, values = distinct(arr)
+    assert codes.tolist() == [0, 1, 2] and values is arr
+    assert Cells(arr).text.to_pylist() == ["1", "1", None]
+
+
+def test_given_numbers_when_rendered_through_the_dictionary_then_text_matches_rendering_each_cell() -> None:
+    values = pd.Series([250.0, np.nan, 0.1, 250.0, -0.0, 1e20, 3.0])
+    assert Cells.of(values).text.to_pylist() == text(to_arrow(values)).to_pylist()
+    assert Cells.of(values).text.to_pylist()[:3] == ["250", None, "0.1"]
+
+
+def test_given_empty_chunked_column_when_encoded_then_no_codes() -> None:
+    codes, values = distinct(pa.chunked_array([], type=pa.large_string()))
+    assert len(codes) == 0 and len(values) == 0
