@@ -79,7 +79,9 @@ def _connect(args: argparse.Namespace) -> int:
 def _connections(args: argparse.Namespace) -> int:
     rows = []
     for listed in engine.connections():
-        health = engine.last_health(listed.name) if args.no_check else engine.check_health(listed.name)
+        # An unreadable record is checked even with --no-check: reading the store calls no org.
+        cached = args.no_check and listed.readable
+        health = engine.last_health(listed.name) if cached else engine.check_health(listed.name)
         info = engine.connection(listed.name) or listed  # a check may have moved it (demo org restarted)
         rows.append({"connection": asdict(info), "health": asdict(health) if health else None})
     if args.json:
@@ -91,8 +93,9 @@ def _connections(args: argparse.Namespace) -> int:
     for row in rows:
         info, health = row["connection"], row["health"]
         status = health["status"] if health else "unknown"
-        print(f"{info['name']:<16} {info['environment']['badge']:<10} {status:<16} {info['org_name']} "
-              f"({info['instance_url']}) as {info['username']}")
+        where = (f"{info['org_name']} ({info['instance_url']}) as {info['username']}" if info["readable"]
+                 else "(stored record unreadable)")
+        print(f"{info['name']:<16} {info['environment']['badge']:<10} {status:<16} {where}")
         if health and health["status"] != "connected":
             print(f"{'':<16} cause: {health['cause']} — {health['message']}\n{'':<16} fix: {health['fix']}")
     return 0
@@ -105,7 +108,7 @@ def _health(args: argparse.Namespace) -> int:
     else:
         print(f"{args.name}: {health.status}")
         if health.status != "connected":
-            print(f"  {health.message}\n  fix: {health.fix}")
+            print(f"  cause: {health.cause} — {health.message}\n  fix: {health.fix}")
     return 0 if health.status == "connected" else 1
 
 
@@ -136,8 +139,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "health":
             return _health(args)
         if args.command == "disconnect":
-            engine.disconnect(args.name, actor=_actor(), force=args.force)
-            print(f"Disconnected {args.name!r}: the token was revoked at Salesforce and removed here.")
+            if engine.disconnect(args.name, actor=_actor(), force=args.force):
+                print(f"Disconnected {args.name!r}: the token was revoked at Salesforce and removed here.")
+            else:
+                print(f"Forgot {args.name!r} here without revoking it; revoke it in Salesforce: "
+                      "Setup → Connected Apps OAuth Usage.")
             return 0
         return _demo(args)
     except ConsoleError as exc:

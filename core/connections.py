@@ -41,6 +41,10 @@ class ConnectionInfo:
     connected_at: str
     environment_mismatch: str | None
     integration_user_hint: str | None
+    readable: bool = True
+
+
+UNREADABLE_ENVIRONMENT = Environment("unknown", "", "Unknown (stored record unreadable)", "UNKNOWN", None)
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,13 @@ def info_from(record: TokenRecord) -> ConnectionInfo:
         organization_type=record.organization_type, user_id=record.user_id, username=record.username,
         user_name=record.user_name, profile=record.profile, connected_at=record.connected_at,
         environment_mismatch=record.environment_mismatch, integration_user_hint=record.integration_user_hint)
+
+
+def unreadable_info(name: str) -> ConnectionInfo:
+    """A stored record that cannot be decrypted, listed by name so it can be reconnected or removed, never lost."""
+    return ConnectionInfo(name=name, environment=UNREADABLE_ENVIRONMENT, instance_url="", org_id="", org_name="",
+                          is_sandbox=False, organization_type="", user_id="", username="", user_name="", profile=None,
+                          connected_at="", environment_mismatch=None, integration_user_hint=None, readable=False)
 
 
 def environment_mismatch(env: Environment, is_sandbox: bool) -> str | None:

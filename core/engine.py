@@ -13,7 +13,7 @@ from typing import Any
 from core import cache as shared_cache
 from core import demo, errors, oauth, settings
 from core.connections import (Actor, ApiUsage, ConnectedApp, ConnectionInfo, Health, build_record, client_for,
-                              info_from, now_iso)
+                              info_from, now_iso, unreadable_info)
 from core.environments import PRODUCTION_LOGIN, SANDBOX_LOGIN, Environment, environment, my_domain_warnings
 from core.errors import ConsoleError, NotAllowed, Reconnect
 from core.salesforce import OrgClient, StaticTokens
@@ -191,15 +191,23 @@ def connect_jwt(kind: str, *, client_id: str, key_file: Path, username: str, my_
                              key_file=str(Path(key_file).resolve()), extra={"audience": aud})
 
 
+def _info(store: TokenStore, name: str) -> ConnectionInfo | None:
+    try:
+        record = store.load(name)
+    except Reconnect:  # cannot be decrypted: listed as unreadable (check_health says why), kept until replaced
+        return unreadable_info(name)
+    return info_from(record) if record else None
+
+
 def connections(*, base: Path | None = None) -> list[ConnectionInfo]:
-    """Every stored connection (no network call)."""
-    return [info_from(r) for r in TokenStore(_base(base)).all()]
+    """Every stored connection (no network call), including records that cannot be decrypted."""
+    store = TokenStore(_base(base))
+    return [info for info in (_info(store, name) for name in store.names()) if info is not None]
 
 
 def connection(name: str, *, base: Path | None = None) -> ConnectionInfo | None:
-    """One stored connection by name, or None."""
-    record = TokenStore(_base(base)).load(name)
-    return info_from(record) if record else None
+    """One stored connection by name (readable or not), or None."""
+    return _info(TokenStore(_base(base)), name)
 
 
 def open_client(name: str, *, base: Path | None = None) -> OrgClient:
@@ -300,28 +308,34 @@ def api_usage(name: str, *, base: Path | None = None) -> ApiUsage | None:
     return shared_cache.cache(root).get(("api-usage", name))
 
 
-def disconnect(name: str, *, actor: Actor, force: bool = False, base: Path | None = None) -> None:
+def disconnect(name: str, *, actor: Actor, force: bool = False, base: Path | None = None) -> bool:
     """Revoke the connection's token at Salesforce, delete it from the store and evict its cache.
 
-    If Salesforce cannot be reached the record is kept (so the revoke can be retried) unless
-    `force`; an already-invalid token counts as revoked.
+    If the token cannot be revoked (Salesforce unreachable, or the stored record cannot be
+    decrypted) the record is kept unless `force`; an already-invalid token counts as revoked.
+    Returns whether the token was revoked.
     """
     _require_operator(actor, "disconnect orgs")
     root = _base(base)
     store = TokenStore(root)
-    record = store.load(name)
-    if record is None:
-        raise errors.BadInput(f"There is no connection named {name!r}.", fix="See the list of connections.",
-                              cause="not_connected")
     try:
-        oauth.revoke(record.token_url, token=record.refresh_token or record.access_token, client_id=record.client_id,
-                     client_secret=record.client_secret, ca_file=record.ca_file)
+        record = store.load(name)
+        if record is not None:
+            oauth.revoke(record.token_url, token=record.refresh_token or record.access_token,
+                         client_id=record.client_id, client_secret=record.client_secret, ca_file=record.ca_file)
     except ConsoleError as exc:
+        revoked = False
         if not force:
             raise type(exc)(f"Could not revoke the sign-in at Salesforce: {exc.message}",
                             fix=exc.fix + " Or disconnect with force to forget it locally (then revoke it in "
                             "Salesforce: Setup → Connected Apps OAuth Usage).", retry_safe=exc.retry_safe,
                             cause=exc.cause, health=exc.health) from None
+    else:
+        if record is None:
+            raise errors.BadInput(f"There is no connection named {name!r}.", fix="See the list of connections.",
+                                  cause="not_connected")
+        revoked = True
     store.delete(name)
     _forget_client(root, name)
     shared_cache.evict_connection(name, root)
+    return revoked

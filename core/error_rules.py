@@ -33,6 +33,11 @@ class Rule:
             return False
         return True
 
+    def error(self, **values: object) -> ConsoleError:
+        """This row as an error, its message and fix filled in with `values` (for failures found locally)."""
+        return self.kind(self.message.format(**values), fix=self.fix.format(**values), retry_safe=self.retry_safe,
+                         cause=self.cause, health=self.health)
+
 
 _RECONNECT_FIX = "Open Connect, choose the same environment and sign in again."
 
@@ -184,3 +189,24 @@ FORBIDDEN = Rule(FixPermission, "forbidden", "Salesforce refused the request.",
                  "Check the connected user's permissions for this action.", False, health="connected")
 UNEXPECTED = Rule(ConsoleError, "unexpected", "Salesforce returned an unexpected error.",
                   "Retry once; if it repeats, keep the message for your Salesforce admin.", False)
+
+# The token store and its key fail here, not at Salesforce: tokens.py raises these rows with Rule.error(...).
+# A record that cannot be decrypted stays in the store and is listed as a connection that needs reconnecting.
+RECORD_UNREADABLE = Rule(
+    Reconnect, "tokens_unreadable",
+    "The stored tokens of {name!r} cannot be decrypted: the secret key changed or the file is damaged.",
+    "Restore CONSOLE_SECRET_KEY or the key file ({key_file}) used when it was connected, or connect again under "
+    "the name {name!r} to replace the record. Until then the record is kept.", False)
+KEY_FILE_OPEN = Rule(ConsoleError, "key_file_permissions",
+                     "The key file {path} is open to other users (mode {mode}).",
+                     "Run: chmod 600 {path} (only the console's user may read the key).", False)
+KEY_FILE_UNREADABLE = Rule(ConsoleError, "key_file_unreadable", "The key file {path} cannot be read ({detail}).",
+                           "Make it a file owned by the console's user with mode 600 (or set CONSOLE_SECRET_KEY).",
+                           False)
+KEY_INVALID = Rule(ConsoleError, "key_invalid", "The key file {path} does not hold a valid key ({detail}).",
+                   "Restore the key file the connections were saved with, or set CONSOLE_SECRET_KEY to that key. "
+                   "If it is lost, move the file aside and connect each org again.", False)
+STORE_DAMAGED = Rule(ConsoleError, "token_store_damaged", "The token store {path} cannot be read ({detail}).",
+                     "Restore it from a backup, or move it aside (keep it) and connect each org again. "
+                     "Salesforce data and the run log are not affected.", False)
+STORE_RULES: tuple[Rule, ...] = (RECORD_UNREADABLE, KEY_FILE_OPEN, KEY_FILE_UNREADABLE, KEY_INVALID, STORE_DAMAGED)

@@ -10,7 +10,7 @@ import sqlite3
 import stat
 import threading
 import time
-from contextlib import closing
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Iterator
@@ -20,7 +20,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
 from core import settings
-from core.errors import ConsoleError, Reconnect
+from core.error_rules import KEY_FILE_OPEN, KEY_FILE_UNREADABLE, KEY_INVALID, RECORD_UNREADABLE, STORE_DAMAGED
+from core.errors import Reconnect
 
 _PBKDF2_ROUNDS = 390_000
 _derived: dict[tuple[str, bytes], bytes] = {}
@@ -97,23 +98,26 @@ def _key_from_file(path: Path) -> bytes:
 
     The key is written to a private temporary file and hard-linked into place, so a second
     process racing to create it either wins the link or reads the complete winner's key.
+    A key file others can open, or one that cannot be read, is refused with a fix.
     """
-    if not path.exists():
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(Fernet.generate_key())
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        raise ConsoleError(f"The key file {path} can be read by other users (mode {mode:o}).",
-                           fix=f"Run: chmod 600 {path}", cause="key_file_permissions")
-    return path.read_bytes().strip()
+    try:
+        if not path.exists():
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(Fernet.generate_key())
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass
+            finally:
+                tmp.unlink()
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            raise KEY_FILE_OPEN.error(path=path, mode=f"{mode:o}")
+        return path.read_bytes().strip()
+    except OSError as exc:
+        raise KEY_FILE_UNREADABLE.error(path=path, detail=exc.strerror or type(exc).__name__) from None
 
 
 class TokenStore:
@@ -122,7 +126,7 @@ class TokenStore:
     def __init__(self, base: Path | None = None) -> None:
         self.base = base if base is not None else settings.data_dir()
         self.path = settings.tokens_path(self.base)
-        with closing(self._connect()) as db, db:
+        with self._db() as db, db:
             db.execute("CREATE TABLE IF NOT EXISTS connection (name TEXT PRIMARY KEY, record BLOB NOT NULL, "
                        "updated_at REAL NOT NULL)")
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
@@ -140,52 +144,50 @@ class TokenStore:
         try:
             self._fernet = Fernet(key)
         except ValueError as exc:
-            raise ConsoleError(f"The key in {settings.secret_key_path(self.base)} is not a valid key.",
-                               fix="Delete the key file and reconnect every connection, or set CONSOLE_SECRET_KEY.",
-                               cause="key_invalid") from exc
+            raise KEY_INVALID.error(path=settings.secret_key_path(self.base), detail=str(exc).rstrip(".")) from None
 
-    def _connect(self) -> sqlite3.Connection:
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        """A connection to the store file; a file SQLite cannot read is explained (STORE_DAMAGED), never changed."""
         db = sqlite3.connect(self.path, timeout=30)
-        db.execute("PRAGMA busy_timeout = 30000")
-        return db
+        try:
+            db.execute("PRAGMA busy_timeout = 30000")
+            yield db
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError):  # locked, no space, no access: not damage
+                raise
+            raise STORE_DAMAGED.error(path=self.path, detail=exc) from None
+        finally:
+            db.close()
 
     def _decrypt(self, name: str, blob: bytes) -> TokenRecord:
+        """The record in `blob`; RECORD_UNREADABLE (a Reconnect) when another key made it or it is damaged."""
         try:
             return _record_from(json.loads(self._fernet.decrypt(blob)))
-        except InvalidToken as exc:
-            raise Reconnect(
-                f"The saved sign-in for {name!r} cannot be read with the current secret key.",
-                fix="Set CONSOLE_SECRET_KEY back to the value used when connecting (or restore secret.key), "
-                "or disconnect and connect again.", cause="secret_key_changed") from exc
+        except (InvalidToken, ValueError, TypeError, AttributeError):  # another key, or a damaged record
+            raise RECORD_UNREADABLE.error(name=name, key_file=settings.secret_key_path(self.base)) from None
 
     def save(self, record: TokenRecord) -> None:
         """Insert or replace the record for `record.name` in one transaction."""
         blob = self._fernet.encrypt(json.dumps(asdict(record)).encode("utf-8"))
-        with closing(self._connect()) as db, db:
+        with self._db() as db, db:
             db.execute("INSERT INTO connection VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
                        "record = excluded.record, updated_at = excluded.updated_at", (record.name, blob, time.time()))
 
     def load(self, name: str) -> TokenRecord | None:
         """The record for `name`, or None."""
-        with closing(self._connect()) as db:
+        with self._db() as db:
             row = db.execute("SELECT record FROM connection WHERE name = ?", (name,)).fetchone()
         return self._decrypt(name, row[0]) if row else None
 
     def names(self) -> list[str]:
         """Connection names in alphabetical order (no decryption needed)."""
-        with closing(self._connect()) as db:
+        with self._db() as db:
             return [r[0] for r in db.execute("SELECT name FROM connection ORDER BY name")]
-
-    def all(self) -> Iterator[TokenRecord]:
-        """Every record, in name order."""
-        for name in self.names():
-            record = self.load(name)
-            if record is not None:
-                yield record
 
     def update(self, name: str, **changes: Any) -> TokenRecord:
         """Atomically change fields of the stored record (BEGIN IMMEDIATE: no interleaving across processes)."""
-        with closing(self._connect()) as db:
+        with self._db() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 row = db.execute("SELECT record FROM connection WHERE name = ?", (name,)).fetchone()
@@ -214,7 +216,7 @@ class TokenStore:
 
     def delete(self, name: str) -> bool:
         """Remove the record; True if there was one."""
-        with closing(self._connect()) as db, db:
+        with self._db() as db, db:
             return db.execute("DELETE FROM connection WHERE name = ?", (name,)).rowcount > 0
 
     def seal(self, data: dict[str, Any]) -> bytes:

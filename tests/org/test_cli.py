@@ -1,17 +1,21 @@
 """`python -m core` end to end in subprocesses: the demo org started as its own `python -m localorg serve`
-process on first use and reused, connect / connections / disconnect, errors with a fix and exit 1."""
+process on first use and reused, connect / connections / disconnect, errors with a fix and exit 1, and a
+damaged token record or key file explained instead of a traceback."""
 from __future__ import annotations
 
 import json
 import os
 import subprocess
 import sys
+from dataclasses import asdict
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
+from cryptography.fernet import Fernet
 
 from core import demo
+from tests.fixtures.tokens import damage_record
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -106,3 +110,80 @@ def test_given_demo_connection_when_demo_org_restarted_then_it_follows_and_stays
     assert after is not None and after.pid != before.pid  # started again on first use
     assert row["health"]["status"] == "connected"
     assert row["connection"]["instance_url"] == after.instance_url
+
+
+@pytest.fixture()
+def demo_dir(fresh_localorg: Any, tmp_path: Path) -> Path:
+    """A console data dir whose running demo org is this test's fresh localorg (stopped by its own fixture)."""
+    base = tmp_path / "console-data"
+    path = demo.address_path(base)
+    path.parent.mkdir(parents=True)
+    address = demo.DemoAddress(fresh_localorg.instance_url, fresh_localorg.login_url, fresh_localorg.ca_file,
+                               fresh_localorg.client_id, os.getpid())
+    path.write_text(json.dumps(asdict(address)))
+    return base
+
+
+def test_given_a_damaged_record_when_cli_lists_checks_and_disconnects_then_needs_reconnect_with_cause_and_fix(
+        demo_dir: Path) -> None:
+    for user, name in (("integration@demo.test", "demo"), ("auditor@demo.test", "audit")):
+        assert cli(demo_dir, "connect", "--env", "demo", "--username", user, "--name", name).returncode == 0
+    damage_record(demo_dir, "audit")
+
+    listed = cli(demo_dir, "connections", "--json", "--no-check")
+    assert listed.returncode == 0, listed.stderr
+    rows = {r["connection"]["name"]: r for r in json.loads(listed.stdout)}
+    assert rows["audit"]["connection"]["readable"] is False
+    assert rows["audit"]["health"]["status"] == "needs_reconnect"
+    assert rows["audit"]["health"]["cause"] == "tokens_unreadable"
+    assert "cannot be decrypted" in rows["audit"]["health"]["message"]
+    assert "CONSOLE_SECRET_KEY" in rows["audit"]["health"]["fix"]
+    text = cli(demo_dir, "connections")
+    assert text.returncode == 0 and "Traceback" not in text.stderr
+    assert "cause: tokens_unreadable" in text.stdout and "(stored record unreadable)" in text.stdout
+    checked = {r["connection"]["name"]: r["health"]["status"] for r in json.loads(cli(demo_dir, "connections",
+                                                                                         "--json").stdout)}
+    assert checked == {"audit": "needs_reconnect", "demo": "connected"}
+
+    health = cli(demo_dir, "health", "audit")
+    assert health.returncode == 1
+    assert "audit: needs_reconnect" in health.stdout and "fix: Restore CONSOLE_SECRET_KEY" in health.stdout
+
+    kept = cli(demo_dir, "disconnect", "audit")
+    assert kept.returncode == 1 and "force" in kept.stderr and "Traceback" not in kept.stderr
+    forced = cli(demo_dir, "disconnect", "audit", "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert "without revoking" in forced.stdout
+    after = json.loads(cli(demo_dir, "connections", "--json").stdout)
+    assert [(r["connection"]["name"], r["health"]["status"]) for r in after] == [("demo", "connected")]
+
+
+def test_given_a_replaced_key_file_when_cli_reconnects_under_the_same_name_then_the_record_is_replaced(
+        demo_dir: Path) -> None:
+    assert cli(demo_dir, "connect", "--env", "demo", "--username", "integration@demo.test").returncode == 0
+    key_file = demo_dir / "secret.key"
+    key_file.write_bytes(Fernet.generate_key())
+
+    [broken] = json.loads(cli(demo_dir, "connections", "--json").stdout)
+    assert (broken["connection"]["name"], broken["health"]["status"]) == ("demo", "needs_reconnect")
+
+    again = cli(demo_dir, "connect", "--env", "demo", "--username", "integration@demo.test")
+    assert again.returncode == 0, again.stderr
+    [fixed] = json.loads(cli(demo_dir, "connections", "--json").stdout)
+    assert fixed["connection"]["readable"] is True and fixed["health"]["status"] == "connected"
+
+
+@pytest.mark.parametrize(("content", "mode", "says"), [
+    (None, 0o644, "chmod 600"),
+    (b"not a key", 0o600, "Restore the key file"),
+])
+def test_given_a_bad_key_file_when_cli_lists_then_message_fix_and_exit_1_without_traceback(
+        tmp_path: Path, content: bytes | None, mode: int, says: str) -> None:
+    key_file = tmp_path / "secret.key"
+    original = content if content is not None else Fernet.generate_key()
+    key_file.write_bytes(original)
+    key_file.chmod(mode)
+    listed = cli(tmp_path, "connections")
+    assert listed.returncode == 1 and "Traceback" not in listed.stderr
+    assert listed.stderr.startswith("error: The key file") and says in listed.stderr
+    assert key_file.read_bytes() == original  # the key is never replaced behind the operator's back

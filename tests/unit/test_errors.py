@@ -117,9 +117,9 @@ def test_given_unknown_payload_when_classified_then_unexpected_with_text_kept() 
 
 
 def test_given_classifier_tables_when_read_then_every_row_has_cause_fix_and_a_known_health() -> None:
-    from core.error_rules import NETWORK_RULES, OAUTH_RULES, REST_RULES
+    from core.error_rules import NETWORK_RULES, OAUTH_RULES, REST_RULES, STORE_RULES
 
-    for rule in (*OAUTH_RULES, *REST_RULES, *NETWORK_RULES):
+    for rule in (*OAUTH_RULES, *REST_RULES, *NETWORK_RULES, *STORE_RULES):
         built = rule.kind("m", fix=rule.fix, retry_safe=rule.retry_safe, cause=rule.cause, health=rule.health)
         assert rule.cause and rule.fix.endswith((".", ")")), rule
         assert built.health in ("connected", "needs_reconnect", "degraded"), rule

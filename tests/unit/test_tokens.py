@@ -1,14 +1,18 @@
-"""The token store: encrypted at rest, key file 0600 or CONSOLE_SECRET_KEY, atomic token updates."""
+"""The token store: encrypted at rest, key file 0600 or CONSOLE_SECRET_KEY, atomic token updates; an
+undecryptable record is listed as needing a reconnect and never deleted; a bad key or store file is explained."""
 from __future__ import annotations
 
+import sqlite3
 import stat
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
 
+from core import engine
 from core.errors import ConsoleError, Reconnect
 from core.tokens import TokenRecord, TokenStore
+from tests.fixtures.tokens import damage_record
 
 
 def _record(name: str = "demo", refresh: str | None = "REFRESH-SECRET-1") -> TokenRecord:
@@ -52,14 +56,19 @@ def test_given_passphrase_env_when_reopened_with_same_then_readable_and_no_key_f
     assert not (tmp_path / "secret.key").exists()
 
 
-def test_given_other_passphrase_when_loading_then_reconnect_with_fix(tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_given_other_passphrase_when_loading_then_reconnect_with_cause_and_fix_and_record_kept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CONSOLE_SECRET_KEY", "first passphrase")
     TokenStore(tmp_path).save(_record())
     monkeypatch.setenv("CONSOLE_SECRET_KEY", "second passphrase")
     with pytest.raises(Reconnect) as caught:
         TokenStore(tmp_path).load("demo")
-    assert caught.value.cause == "secret_key_changed" and "CONSOLE_SECRET_KEY" in caught.value.fix
+    assert caught.value.cause == "tokens_unreadable" and caught.value.health == "needs_reconnect"
+    assert "cannot be decrypted" in caught.value.message
+    assert "CONSOLE_SECRET_KEY" in caught.value.fix and "connect again" in caught.value.fix
+    assert TokenStore(tmp_path).names() == ["demo"]
+    monkeypatch.setenv("CONSOLE_SECRET_KEY", "first passphrase")  # restoring the key brings it back
+    assert TokenStore(tmp_path).load("demo") == _record()
 
 
 def test_given_fernet_key_env_when_used_then_records_decrypt_with_that_key(tmp_path: Path,
@@ -67,7 +76,6 @@ def test_given_fernet_key_env_when_used_then_records_decrypt_with_that_key(tmp_p
     key = Fernet.generate_key()
     monkeypatch.setenv("CONSOLE_SECRET_KEY", key.decode())
     TokenStore(tmp_path).save(_record())
-    import sqlite3
     blob = sqlite3.connect(tmp_path / "tokens.sqlite3").execute("SELECT record FROM connection").fetchone()[0]
     assert b"ACCESS-SECRET-1" in Fernet(key).decrypt(blob)
 
@@ -80,7 +88,8 @@ def test_given_world_readable_key_file_when_store_opens_then_error_with_chmod_fi
     key_file.chmod(0o644)
     with pytest.raises(ConsoleError) as caught:
         TokenStore(tmp_path)
-    assert "chmod 600" in caught.value.fix
+    assert caught.value.cause == "key_file_permissions" and "mode 644" in caught.value.message
+    assert f"chmod 600 {key_file}" in caught.value.fix
 
 
 def test_given_refresh_without_new_refresh_token_when_updated_then_old_refresh_token_kept(
@@ -122,7 +131,6 @@ def test_given_two_records_when_listed_then_names_sorted(tmp_path: Path, monkeyp
     store.save(_record("zeta"))
     store.save(_record("alpha"))
     assert store.names() == ["alpha", "zeta"]
-    assert [r.name for r in store.all()] == ["alpha", "zeta"]
 
 
 def test_given_console_data_dir_env_when_store_opens_without_base_then_files_live_there(
@@ -147,3 +155,92 @@ def test_given_many_threads_opening_a_new_store_when_racing_then_one_key_for_all
     stores[0].save(_record())
     assert all(s.load("demo") == _record() for s in stores)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".secret")] == []
+
+
+def test_given_a_damaged_record_when_loaded_then_reconnect_for_it_alone_and_nothing_deleted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CONSOLE_SECRET_KEY", raising=False)
+    store = TokenStore(tmp_path)
+    store.save(_record("good"))
+    store.save(_record("torn"))
+    damage_record(tmp_path, "torn")
+    with pytest.raises(Reconnect) as caught:
+        store.load("torn")
+    assert caught.value.cause == "tokens_unreadable" and "'torn'" in caught.value.message
+    assert store.load("good") == _record("good")
+    assert store.names() == ["good", "torn"]
+
+
+def test_given_a_replaced_key_file_when_listed_then_unreadable_connection_needs_reconnect_with_cause_and_fix(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CONSOLE_SECRET_KEY", raising=False)
+    TokenStore(tmp_path).save(_record("uat"))
+    (tmp_path / "secret.key").write_bytes(Fernet.generate_key())
+    [info] = engine.connections(base=tmp_path)
+    assert (info.name, info.readable, info.environment.badge) == ("uat", False, "UNKNOWN")
+    assert engine.connection("uat", base=tmp_path) == info
+    health = engine.check_health("uat", base=tmp_path)  # fails on the store, before any network call
+    assert (health.status, health.cause) == ("needs_reconnect", "tokens_unreadable")
+    assert "secret key changed" in (health.message or "") and "connect again under the name 'uat'" in (health.fix or "")
+
+
+def test_given_an_unreadable_record_when_saved_again_under_its_name_then_replaced(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CONSOLE_SECRET_KEY", raising=False)
+    store = TokenStore(tmp_path)
+    store.save(_record("uat"))
+    damage_record(tmp_path, "uat")
+    store.save(_record("uat", refresh="REFRESH-NEW"))
+    loaded = store.load("uat")
+    assert loaded is not None and loaded.refresh_token == "REFRESH-NEW"
+
+
+def test_given_an_unreadable_record_when_disconnected_then_kept_without_force_and_deleted_with_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CONSOLE_SECRET_KEY", raising=False)
+    TokenStore(tmp_path).save(_record("uat"))
+    damage_record(tmp_path, "uat")
+    operator = engine.Actor("op", "operator")
+    with pytest.raises(Reconnect) as caught:
+        engine.disconnect("uat", actor=operator, base=tmp_path)
+    assert "force" in caught.value.fix
+    assert TokenStore(tmp_path).names() == ["uat"]
+    assert engine.disconnect("uat", actor=operator, force=True, base=tmp_path) is False  # nothing was revoked
+    assert TokenStore(tmp_path).names() == []
+
+
+def test_given_a_damaged_store_file_when_opened_then_clear_error_and_file_untouched(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CONSOLE_SECRET_KEY", raising=False)
+    TokenStore(tmp_path).save(_record())
+    path = tmp_path / "tokens.sqlite3"
+    damaged = path.read_bytes()[:2048] + b"\x00" * 100
+    path.write_bytes(damaged)
+    with pytest.raises(ConsoleError) as caught:
+        TokenStore(tmp_path).names()
+    assert caught.value.cause == "token_store_damaged" and str(path) in caught.value.message
+    assert "backup" in caught.value.fix
+    assert path.read_bytes() == damaged
+
+
+@pytest.mark.parametrize("content", [b"", b"not a key", b"\xff\xfe" * 22])
+def test_given_a_malformed_key_file_when_store_opens_then_key_invalid_names_the_file_and_keeps_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes) -> None:
+    monkeypatch.delenv("CONSOLE_SECRET_KEY", raising=False)
+    key_file = tmp_path / "secret.key"
+    key_file.write_bytes(content)
+    key_file.chmod(0o600)
+    with pytest.raises(ConsoleError) as caught:
+        TokenStore(tmp_path)
+    assert caught.value.cause == "key_invalid" and str(key_file) in caught.value.message
+    assert "Restore the key file" in caught.value.fix
+    assert key_file.read_bytes() == content
+
+
+def test_given_a_key_path_that_is_a_directory_when_store_opens_then_key_file_unreadable(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CONSOLE_SECRET_KEY", raising=False)
+    (tmp_path / "secret.key").mkdir(mode=0o700)
+    with pytest.raises(ConsoleError) as caught:
+        TokenStore(tmp_path)
+    assert caught.value.cause == "key_file_unreadable" and "cannot be read" in caught.value.message
