@@ -22,9 +22,12 @@ if info is not None:
     badges.environment_badge(info.environment.badge)
     status = connection_view.health(info)
     connection_view.health_block(status)
-    connection_view.details(info)
+    if info.readable:
+        connection_view.details(info)
+    else:
+        st.caption(f"To reconnect, connect below with the name **{info.name}**: the new sign-in replaces the record.")
     buttons = st.container(horizontal=True)
-    if status.status == "needs_reconnect":
+    if status.status == "needs_reconnect" and info.readable:
         if buttons.button("Reconnect", type="primary", disabled=actor.role != "operator"):
             signin.restart(info)
             st.rerun()
@@ -37,12 +40,14 @@ if info is not None:
         st.session_state["confirm_disconnect"] = info.name
     if st.session_state.get("confirm_disconnect") == info.name:
         st.warning(f"Disconnect **{info.name}**? The token is revoked at Salesforce and deleted here; "
-                   "you can connect again at any time.")
+                   "you can connect again at any time." if info.readable else
+                   f"Delete **{info.name}**? Its tokens cannot be read, so they cannot be revoked from here: "
+                   "revoke them in Salesforce (Setup → Connected Apps OAuth Usage).")
         confirm = st.container(horizontal=True)
         if confirm.button("Yes, disconnect", type="primary"):
             st.session_state.pop("confirm_disconnect", None)
             try:
-                engine.disconnect(info.name, actor=actor)
+                engine.disconnect(info.name, actor=actor, force=not info.readable)
             except ConsoleError as error:
                 st.error(f"{error.message} {error.fix}")
             else:

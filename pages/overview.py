@@ -22,9 +22,10 @@ for info in sorted(infos, key=lambda i: (i.name != current, i.name)):
         badges.environment_badge(info.environment.badge, env)
         status = connection_view.health(info)
         connection_view.health_block(status)
-        st.markdown(f"**Org:** {info.org_name} (`{info.org_id}`) · {info.organization_type} · "
-                    f"{'sandbox' if info.is_sandbox else 'not a sandbox'}  \n"
-                    f"**User:** {info.user_name} ({info.username}) · {info.environment.label}")
+        if info.readable:
+            st.markdown(f"**Org:** {info.org_name} (`{info.org_id}`) · {info.organization_type} · "
+                        f"{'sandbox' if info.is_sandbox else 'not a sandbox'}  \n"
+                        f"**User:** {info.user_name} ({info.username}) · {info.environment.label}")
         if info.environment_mismatch:
             st.warning(info.environment_mismatch, icon=":material/warning:")
         used = connection_view.usage(info) if status.status != "needs_reconnect" else None
@@ -32,7 +33,7 @@ for info in sorted(infos, key=lambda i: (i.name != current, i.name)):
             st.progress(min(1.0, used.used / used.max),
                         text=f"API requests in the last 24 h: {used.used:,} of {used.max:,} "
                              f"({used.used / used.max:.0%}; from {'/limits' if used.source == 'limits' else 'the last response'})")
-        else:
+        elif status.status != "needs_reconnect":
             st.caption("API usage: not known yet (needs View Setup for /limits, or a first API call).")
         if status.status != "connected":
             st.page_link("pages/connect.py", label="Fix on Connect", icon=":material/build:",

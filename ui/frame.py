@@ -6,6 +6,7 @@ import runpy
 import streamlit as st
 
 from core import engine
+from core.errors import ConsoleError
 from ui import badges, settings
 
 CONNECTION_KEY = "connection"
@@ -51,6 +52,13 @@ def current_name() -> str | None:
     return st.session_state.get(CONNECTION_KEY) or None
 
 
+def _label(info: engine.ConnectionInfo) -> str:
+    """The picker's text for a connection: its name and org, or that it needs reconnecting."""
+    if not info.readable:
+        return f"{info.name} — needs reconnect"
+    return f"{info.name} — {info.org_name}" if info.org_name else info.name
+
+
 def sidebar() -> engine.ConnectionInfo | None:
     """Draw the sidebar (picker, badge, role) and return the current connection.
 
@@ -58,7 +66,12 @@ def sidebar() -> engine.ConnectionInfo | None:
     step), otherwise the session's choice, otherwise the first connection. The choice is always
     written back to st.query_params, because navigating between pages clears them.
     """
-    infos = {info.name: info for info in engine.connections()}
+    try:
+        infos = {info.name: info for info in engine.connections()}
+    except ConsoleError as error:  # the token store or its key cannot be read: say so and change nothing
+        st.error(f"**The saved connections cannot be read.** {error.message}", icon=":material/error:")
+        st.markdown(f"**Fix:** {error.fix}")
+        st.stop()
     names = sorted(infos)
     from_url = st.query_params.get(CONNECTION_KEY)
     if from_url in infos:
@@ -74,11 +87,12 @@ def sidebar() -> engine.ConnectionInfo | None:
     with st.sidebar:
         if names:
             st.selectbox("Connection", names, key=CONNECTION_KEY, on_change=_remember_choice,
-                         format_func=lambda n: f"{n} — {infos[n].org_name}" if infos[n].org_name else n)
+                         format_func=lambda n: _label(infos[n]))
             info = infos[chosen] if chosen else None
             if info is not None:
                 badges.environment_badge(info.environment.badge)
-                st.caption(f"{info.org_name} · {info.username}")
+                st.caption(f"{info.org_name} · {info.username}" if info.readable
+                           else "Needs reconnect: its stored tokens cannot be decrypted.")
         else:
             info = None
             st.caption("No connection yet.")

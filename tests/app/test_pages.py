@@ -1,12 +1,15 @@
 """AppTest: every page renders, mirrors its state in the URL, and the overview shows each connection's health."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from core import engine
+from core.tokens import TokenStore
 from tests.app.test_connect_page import _texts
+from tests.fixtures.tokens import damage_record
 
 OPERATOR = engine.Actor("test operator", "operator")
 PAGES = ["pages/overview.py", "pages/connect.py", "pages/permissions.py", "pages/mapping.py", "pages/preview.py",
@@ -88,6 +91,54 @@ def test_given_a_dropped_connection_when_overview_opens_then_needs_reconnect_wit
     text = _texts(at)
     assert "Needs reconnect" in text and "inactive" in text
     assert any(link.proto.label == "Fix on Connect" for link in at.get("page_link"))
+
+
+def test_given_a_record_that_cannot_be_decrypted_when_overview_opens_then_listed_as_needs_reconnect_with_cause_and_fix(
+        console: Any, demo_org: Any, console_data_dir: Path) -> None:
+    engine.connect_password_demo("integration@demo.test", actor=OPERATOR)
+    engine.connect_password_demo("auditor@demo.test", name="audit", actor=OPERATOR)
+    damage_record(console_data_dir, "audit")
+    at = console("pages/overview.py", query={"connection": "audit"})
+    at.run()
+    assert not at.exception
+    assert [s.value for s in at.subheader][:2] == ["audit (current)", "demo"]
+    assert [e.value for e in at.error] == [
+        "**Needs reconnect.** The stored tokens of 'audit' cannot be decrypted: the secret key changed or the file "
+        "is damaged."]
+    text = _texts(at)
+    assert "**Fix:** Restore CONSOLE_SECRET_KEY or the key file" in text and "under the name 'audit'" in text
+    assert "Connected" in text  # the readable connection is unaffected
+    assert at.selectbox[0].options == ["audit — needs reconnect", f"demo — {demo_org.org.name}"]
+    assert "Needs reconnect: its stored tokens cannot be decrypted." in text
+    assert TokenStore(console_data_dir).names() == ["audit", "demo"]  # nothing was deleted
+
+
+def test_given_an_unreadable_record_when_connect_opens_and_disconnect_confirmed_then_deleted_here(
+        console: Any, demo_org: Any, console_data_dir: Path) -> None:
+    engine.connect_password_demo("auditor@demo.test", name="audit", actor=OPERATOR)
+    damage_record(console_data_dir, "audit")
+    at = console("pages/connect.py")
+    at.run()
+    assert not at.exception
+    assert "connect below with the name **audit**" in _texts(at)
+    assert "Reconnect" not in [b.label for b in at.button]  # its environment is unknown: the form reconnects it
+    next(b for b in at.button if b.label == "Disconnect").click().run()
+    assert "cannot be revoked from here" in _texts(at)
+    next(b for b in at.button if b.label == "Yes, disconnect").click().run()
+    assert not at.exception and not at.error
+    assert TokenStore(console_data_dir).names() == []
+
+
+def test_given_a_key_file_open_to_others_when_a_page_opens_then_the_message_and_fix_instead_of_a_traceback(
+        console: Any, console_data_dir: Path) -> None:
+    TokenStore(console_data_dir)
+    key_file = console_data_dir / "secret.key"
+    key_file.chmod(0o644)
+    at = console("pages/overview.py")
+    at.run()
+    assert not at.exception
+    assert "**The saved connections cannot be read.** The key file" in at.error[0].value
+    assert f"chmod 600 {key_file}" in _texts(at)
 
 
 def test_given_the_root_url_when_opened_then_the_overview_runs(console: Any) -> None:
