@@ -49,16 +49,20 @@ def compute(current: pd.DataFrame, proposed: pd.DataFrame, specs: dict[str, Fiel
     ids = text(to_arrow(pd.Series(current.index)))
     code_type = np.int8 if k < 127 else np.int32
     label_index: dict[str, int] = {}
-    cur_parts, prop_parts, verdict_parts, reason_parts = [], [], [], []
-    for name in fields:
+    cur_parts, prop_parts, local_reasons = [], [], []
+    verdict = np.empty(n * k, dtype=np.int8)
+    for i, name in enumerate(fields):
         spec = specs.get(name) or FieldSpec(name=name, type="string", updateable=False, label=name)
         cur, prop = Cells.of(current[name]), Cells.of(proposed[name])
         vcodes, rcodes, local = verdict_codes(cur, prop, spec, placeholders)
-        remap = np.array([label_index.setdefault(lbl, len(label_index)) for lbl in local], dtype=np.int32)
+        verdict[i * n:(i + 1) * n] = vcodes
+        remap = np.array([label_index.setdefault(lbl, len(label_index)) for lbl in local], dtype=np.int64)
+        local_reasons.append((remap, rcodes))
         cur_parts.append(cur.text)
         prop_parts.append(prop.text)
-        verdict_parts.append(vcodes)
-        reason_parts.append(remap[rcodes] if len(remap) else rcodes.astype(np.int32))
+    reason = np.empty(n * k, dtype=np.int8 if len(label_index) <= 127 else np.int32)
+    for i, (remap, rcodes) in enumerate(local_reasons):  # field-local reason codes → codes into all labels
+        np.take(remap.astype(reason.dtype), rcodes, out=reason[i * n:(i + 1) * n])
     ordered = sorted(label_index, key=label_index.__getitem__)
     if k == 0:
         return pd.DataFrame({c: pd.Series(dtype="string") for c in COLUMNS})
@@ -67,8 +71,8 @@ def compute(current: pd.DataFrame, proposed: pd.DataFrame, specs: dict[str, Fiel
         "field": pd.Categorical.from_codes(np.repeat(np.arange(k, dtype=code_type), n), categories=pd.Index(fields, dtype="str")),
         "current": _strings(cur_parts),
         "proposed": _strings(prop_parts),
-        "verdict": pd.Categorical.from_codes(np.concatenate(verdict_parts), categories=pd.Index(VERDICTS, dtype="str")),
-        "reason": pd.Categorical.from_codes(np.concatenate(reason_parts), categories=pd.Index(ordered, dtype="str")),
+        "verdict": pd.Categorical.from_codes(verdict, categories=pd.Index(VERDICTS, dtype="str")),
+        "reason": pd.Categorical.from_codes(reason, categories=pd.Index(ordered, dtype="str")),
     })
     return out
 

@@ -141,8 +141,8 @@ def _text_keys(cur: Cells, prop: Cells) -> tuple[np.ndarray, np.ndarray]:
     p_key = pc.utf8_lower(trimmed(prop.text))
     c_ids = pc.fill_null(pc.index_in(c_key, value_set=c_key, skip_nulls=True), -1)
     p_ids = pc.fill_null(pc.index_in(p_key, value_set=c_key, skip_nulls=True), -2)
-    return (np.asarray(c_ids.to_numpy(zero_copy_only=False), dtype=np.int32),
-            np.asarray(p_ids.to_numpy(zero_copy_only=False), dtype=np.int32))
+    return (np.asarray(c_ids.to_numpy(zero_copy_only=False), dtype=np.intp),
+            np.asarray(p_ids.to_numpy(zero_copy_only=False), dtype=np.intp))
 
 
 def _same(cur: Cells, prop: Cells, spec: FieldSpec) -> np.ndarray:
@@ -214,8 +214,8 @@ def verdict_codes(current: pa.Array | Cells, proposed: pa.Array | Cells, spec: F
     grid = np.indices((3, 1 + len(fit_kinds), 2)).reshape(3, -1)  # every (kind, state, same)
     table_v, table_r = _decide(grid[0], grid[1], grid[2].astype(bool), fit_kinds, spec, reasons)
     width = 2 * (1 + len(fit_kinds))
-    cell = ((kind * width).astype(np.int16)[c_codes] + (2 * state).astype(np.int16)[p_codes]
-            + _same(cur, prop, spec))
+    cell = (kind * width)[c_codes] + (2 * state)[p_codes]  # intp look-ups: numpy indexes fastest with those
+    cell += _same(cur, prop, spec)
     used = np.flatnonzero(np.bincount(cell, minlength=len(table_r)))  # name only the reasons that occur
     labels_used = np.unique(table_r[used])
     renumber = np.zeros(len(reasons.labels), dtype=np.int16)

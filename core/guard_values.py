@@ -141,7 +141,7 @@ def to_bool(arr: AnyArray) -> np.ndarray:
 
 
 def distinct(arr: AnyArray) -> tuple[np.ndarray, AnyArray]:
-    """(int32 code per value, the distinct values): arr equals values.take(codes), nulls included.
+    """(code per value, as np.intp to index with; the distinct values): arr equals values.take(codes), nulls included.
 
     Arrow's dictionary encoding: the chunks of a chunked array index one dictionary, which the last
     chunk's holds in full. An array of a type Arrow cannot hash comes back as is (codes 0..n-1).
@@ -153,17 +153,17 @@ def distinct(arr: AnyArray) -> tuple[np.ndarray, AnyArray]:
         try:
             arr = pc.dictionary_encode(arr, null_encoding="encode")
         except _ARROW_ERRORS:
-            return np.arange(len(arr), dtype=np.int32), arr
+            return np.arange(len(arr), dtype=np.intp), arr
     chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
     if not chunks:
-        return np.zeros(0, dtype=np.int32), pa.array([], type=arr.type.value_type)
+        return np.zeros(0, dtype=np.intp), pa.array([], type=arr.type.value_type)
     values = chunks[-1].dictionary
     parts = [c.indices for c in chunks]
     if any(p.null_count for p in parts):  # a dictionary array given as input may hold null indices
         values = pa.concat_arrays([values, pa.nulls(1, values.type)])
         parts = [pc.fill_null(p, len(values) - 1) for p in parts]
-    codes = [np.asarray(p.to_numpy(zero_copy_only=False), dtype=np.int32) for p in parts]
-    return (codes[0] if len(codes) == 1 else np.concatenate(codes)), values
+    codes = np.concatenate([p.to_numpy(zero_copy_only=False) for p in parts], dtype=np.intp)
+    return codes, values
 
 
 # First UTF-8 bytes of every BLANK_CHARS character: a value can only be white space (or start with it)
@@ -232,7 +232,7 @@ class Cells:
         of their own; a type Arrow cannot hash (lists) is left as it is, one code per cell.
         """
         if self.distinct:
-            return np.arange(len(self), dtype=np.int32), self
+            return np.arange(len(self), dtype=np.intp), self
         codes, values = distinct(self.arr)
         return codes, (self if values is self.arr else Cells(values, distinct=True))
 
