@@ -6,6 +6,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from core.fields import FieldSpec
 from core.guard import DEFAULT_PLACEHOLDERS, VERDICTS, verdict_codes
@@ -20,6 +21,14 @@ def _strings(parts: list[AnyArray]) -> pd.arrays.ArrowStringArray:
     chunks = [c for part in parts for c in (part.chunks if isinstance(part, pa.ChunkedArray) else [part])]
     chunks = [c if pa.types.is_large_string(c.type) else c.cast(pa.large_string()) for c in chunks]
     return pd.arrays.ArrowStringArray(pa.chunked_array(chunks, type=pa.large_string()))
+
+
+def _unique(index: pd.Index) -> bool:
+    """Whether no Id occurs twice, hashed in Arrow (pandas would first copy a string index to Python objects)."""
+    try:
+        return pc.count_distinct(to_arrow(pd.Series(index)), mode="all").as_py() == len(index)
+    except (pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return bool(index.is_unique)
 
 
 def compute(current: pd.DataFrame, proposed: pd.DataFrame, specs: dict[str, FieldSpec],
@@ -39,10 +48,10 @@ def compute(current: pd.DataFrame, proposed: pd.DataFrame, specs: dict[str, Fiel
     if unread:
         raise ValueError(f"current lacks {', '.join(unread)}: read every mapped field before diffing, "
                          "or a value that is there could look blank")
-    if not current.index.is_unique:
+    if not _unique(current.index):
         raise ValueError("current has duplicate record Ids")
     if not proposed.index.equals(current.index):
-        if not proposed.index.is_unique:
+        if not _unique(proposed.index):
             raise ValueError("proposed has duplicate record Ids")
         proposed = proposed.reindex(current.index)
     n, k = len(current), len(fields)

@@ -145,9 +145,11 @@ def _text_keys(cur: Cells, prop: Cells) -> tuple[np.ndarray, np.ndarray]:
             np.asarray(p_ids.to_numpy(zero_copy_only=False), dtype=np.intp))
 
 
-def _same(cur: Cells, prop: Cells, spec: FieldSpec) -> np.ndarray:
+def _same(cur: Cells, prop: Cells, spec: FieldSpec, c_value: np.ndarray, p_data: np.ndarray) -> np.ndarray:
     """Per cell: equal after normalising — the same number, or the same text ignoring case and surrounding
-    white space. Each distinct value is normalised once; cells compare the ids of their values."""
+    white space. Where both sides are dictionary-encoded each distinct value is normalised once and cells
+    compare ids; otherwise cells compare whole, and only the candidates (a current value, a proposed
+    value: c_value and p_data, per distinct value) that are not exactly equal are normalised."""
     c_codes, c_values = cur.encoded
     p_codes, p_values = prop.encoded
     same = np.zeros(len(c_codes), dtype=bool)
@@ -155,8 +157,18 @@ def _same(cur: Cells, prop: Cells, spec: FieldSpec) -> np.ndarray:
         same = c_values.numbers[c_codes] == p_values.numbers[p_codes]
         if is_numeric(c_values.arr) and is_numeric(p_values.arr):
             return same  # numbers that print alike are equal numbers: the text adds nothing
-    c_ids, p_ids = _text_keys(c_values, p_values)
-    return same | (c_ids[c_codes] == p_ids[p_codes])
+    if c_values is not cur and p_values is not prop:
+        c_ids, p_ids = _text_keys(c_values, p_values)
+        return same | (c_ids[c_codes] == p_ids[p_codes])
+    candidates = c_value[c_codes] & p_data[p_codes] & ~same
+    exact = candidates & to_bool(pc.equal(cur.text, prop.text))
+    same = same | exact
+    rest = np.flatnonzero(candidates & ~exact)
+    if len(rest):
+        where = pa.array(rest)
+        same[rest] = to_bool(pc.equal(pc.utf8_lower(trimmed(cur.text.take(where))),
+                                      pc.utf8_lower(trimmed(prop.text.take(where)))))
+    return same
 
 
 def _decide(kind: np.ndarray, state: np.ndarray, same: np.ndarray, fit_kinds: np.ndarray, spec: FieldSpec,
@@ -209,13 +221,14 @@ def verdict_codes(current: pa.Array | Cells, proposed: pa.Array | Cells, spec: F
     kind = np.where(c_holder, PLACEHOLDER, np.where(c_empty, BLANK, VALUE))
     p_empty, p_holder = _blank_parts(p_values, spec, placeholders)
     fit = _fit_codes(p_values, spec, reasons) if spec.updateable else np.zeros(len(p_values), dtype=np.int16)
-    fit_kinds, fit_index = np.unique(fit, return_inverse=True)
-    state = np.where(p_empty | p_holder, 0, 1 + fit_index.reshape(-1))
+    occurs = np.bincount(fit, minlength=1) > 0  # fit codes are small: number the ones that occur
+    fit_kinds = np.flatnonzero(occurs)
+    state = np.where(p_empty | p_holder, 0, np.cumsum(occurs)[fit])
     grid = np.indices((3, 1 + len(fit_kinds), 2)).reshape(3, -1)  # every (kind, state, same)
     table_v, table_r = _decide(grid[0], grid[1], grid[2].astype(bool), fit_kinds, spec, reasons)
     width = 2 * (1 + len(fit_kinds))
     cell = (kind * width)[c_codes] + (2 * state)[p_codes]  # intp look-ups: numpy indexes fastest with those
-    cell += _same(cur, prop, spec)
+    cell += _same(cur, prop, spec, kind == VALUE, state > 0)
     used = np.flatnonzero(np.bincount(cell, minlength=len(table_r)))  # name only the reasons that occur
     labels_used = np.unique(table_r[used])
     renumber = np.zeros(len(reasons.labels), dtype=np.int16)

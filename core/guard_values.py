@@ -14,6 +14,8 @@ import pyarrow.compute as pc
 BLANK_CHARS = "".join(ch for ch in map(chr, range(sys.maxunicode + 1)) if ch.isspace()) + "\u200b\u200c\u200d\u2060\ufeff"
 _NUMBER_RE = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 _MAX_EXACT = 2.0**53
+_SAMPLE = 1 << 16  # values looked at to guess whether a column is worth dictionary-encoding
+_MOSTLY_DISTINCT = 0.5  # ... it is not when more than this share of the sample differs
 _ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError, TypeError)
 
 AnyArray = pa.Array | pa.ChunkedArray
@@ -25,8 +27,11 @@ def to_arrow(values: pd.Series) -> AnyArray:
         kinds = {type(v) for v in values.to_numpy() if v is not None}
         if len(kinds) > 1 and kinds & {bool, np.bool_}:
             return _mixed_text(values)  # Arrow would turn False into 0.0 next to floats
+    # The array behind the Series, not the Series: pyarrow probes a Series for attributes, and each miss
+    # makes pandas build the hash table of its index (a million Ids copied to Python strings).
+    data = values.array if isinstance(values.dtype, pd.api.extensions.ExtensionDtype) else values.to_numpy()
     try:
-        arr = pa.array(values, from_pandas=True)
+        arr = pa.array(data, from_pandas=True)
     except _ARROW_ERRORS:
         return _mixed_text(values)
     if isinstance(arr, pa.ChunkedArray) and arr.num_chunks == 1:
@@ -140,21 +145,44 @@ def to_bool(arr: AnyArray) -> np.ndarray:
     return np.array(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
+def _chunks(arr: AnyArray) -> list[pa.Array]:
+    """The chunks of a chunked array, or the array itself."""
+    return arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+
+
+def _mostly_distinct(arr: AnyArray) -> bool:
+    """Whether most values differ, judged from at most _SAMPLE values spread evenly over the column."""
+    n = len(arr)
+    if n == 0:
+        return False
+    if n <= _SAMPLE:
+        sample = arr
+    else:  # 16 runs spread over the column: slices cost nothing, where scattered picks would
+        run = _SAMPLE // 16
+        starts = np.linspace(0, n - run, 16).astype(np.int64)
+        sample = pa.chunked_array([c for s in starts for c in _chunks(arr.slice(int(s), run))], type=arr.type)
+    return pc.count_distinct(sample, mode="all").as_py() > _MOSTLY_DISTINCT * len(sample)
+
+
 def distinct(arr: AnyArray) -> tuple[np.ndarray, AnyArray]:
     """(code per value, as np.intp to index with; the distinct values): arr equals values.take(codes), nulls included.
 
     Arrow's dictionary encoding: the chunks of a chunked array index one dictionary, which the last
-    chunk's holds in full. An array of a type Arrow cannot hash comes back as is (codes 0..n-1).
+    chunk's holds in full. A column whose values mostly differ (a phone, a street) comes back as is
+    (codes 0..n-1): its dictionary would be about as big as the column and cost a hash of every value
+    for nothing. So does an array of a type Arrow cannot hash.
     """
     if pa.types.is_dictionary(arr.type):
         if isinstance(arr, pa.ChunkedArray):
             arr = arr.unify_dictionaries()
     else:
         try:
+            if _mostly_distinct(arr):
+                return np.arange(len(arr), dtype=np.intp), arr
             arr = pc.dictionary_encode(arr, null_encoding="encode")
         except _ARROW_ERRORS:
             return np.arange(len(arr), dtype=np.intp), arr
-    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    chunks = _chunks(arr)
     if not chunks:
         return np.zeros(0, dtype=np.intp), pa.array([], type=arr.type.value_type)
     values = chunks[-1].dictionary
@@ -183,7 +211,7 @@ def _offsets_and_data(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 
 def byte_stats(arr: AnyArray) -> tuple[np.ndarray, np.ndarray]:
     """(UTF-8 byte length, first byte or 0) of every value of a text array, read from its buffers."""
-    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    chunks = _chunks(arr)
     lengths, firsts = [], []
     for chunk in chunks:
         if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
@@ -206,7 +234,8 @@ class Cells:
     """
 
     def __init__(self, arr: AnyArray, distinct: bool = False) -> None:
-        """Wrap an Arrow array (see to_arrow); distinct when its values are known to differ (a dictionary)."""
+        """Wrap an Arrow array (see to_arrow). distinct: judge each cell on its own without looking for
+        repeats — true of a dictionary's values, and right (only slower) for any column."""
         self.arr = arr
         self.distinct = distinct
 

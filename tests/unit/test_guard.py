@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from core import guard
 from core.fields import FieldSpec, field_specs
-from core.guard_values import is_numeric, numbers, text, to_arrow, trimmed
+from core.guard_values import Cells, is_numeric, numbers, text, to_arrow, trimmed
 
 TEXT = FieldSpec(name="Industry", type="picklist", length=40, picklist_values=("Technology", "Banking"))
 RESTRICTED = FieldSpec(name="Rating__c", type="picklist", length=255, restricted_picklist=True,
@@ -145,19 +145,23 @@ SPECS_BY_HAND = [TEXT, RESTRICTED, INT, MONEY, CHECKBOX, EMAIL,
                  FieldSpec(name="Industry", type="picklist", length=40, updateable=False)]
 
 
-@settings(max_examples=80, deadline=None)
-@given(st.lists(st.tuples(POOL, POOL), min_size=1, max_size=12), st.sampled_from(SPECS_BY_HAND), st.booleans())
+@settings(max_examples=120, deadline=None)
+@given(st.lists(st.tuples(POOL, POOL), min_size=1, max_size=12), st.sampled_from(SPECS_BY_HAND),
+       st.integers(1, 3), st.booleans(), st.booleans(), st.booleans())
 def test_given_columns_with_repeated_values_when_judged_then_each_cell_as_by_hand(
-        pairs: list[tuple[object, object]], spec: FieldSpec, chunked: bool) -> None:
-    """Verdicts are looked up per distinct value; whatever the repeats, each cell gets the verdict its own
-    values give when the rules are applied to that cell alone."""
+        pairs: list[tuple[object, object]], spec: FieldSpec, repeat: int, chunked: bool,
+        cur_per_cell: bool, prop_per_cell: bool) -> None:
+    """Verdicts are looked up per distinct value, or judged per cell when a side's values mostly differ;
+    either way, and whatever the repeats, each cell gets the verdict its own values give when the rules
+    are applied to that cell alone."""
+    pairs = pairs * repeat  # repeated values are dictionary-encoded; mostly distinct ones are not
     current = pd.Series([c for c, _ in pairs], dtype=object)
     proposed = pd.Series([p for _, p in pairs], dtype=object)
     cur, prop = to_arrow(current), to_arrow(proposed)
     if chunked and len(pairs) > 1:  # split each column in two chunks, as Parquet and Arrow-backed pandas do
         half = len(pairs) // 2
         cur, prop = (pa.chunked_array([a.slice(0, half), a.slice(half)]) for a in (cur, prop))
-    vcodes, rcodes, labels = guard.verdict_codes(cur, prop, spec)
+    vcodes, rcodes, labels = guard.verdict_codes(Cells(cur, distinct=cur_per_cell), Cells(prop, distinct=prop_per_cell), spec)
     got = [guard.VERDICTS[v] for v in vcodes]
     assert got == [_verdict_by_hand(c, p, spec) for c, p in pairs]
     assert sorted(set(rcodes.tolist())) == list(range(len(labels)))  # only reasons that occur are named

@@ -12,23 +12,35 @@ def _decoded(codes: np.ndarray, values: pa.Array) -> list[object]:
     return values.take(pa.array(codes)).to_pylist()
 
 
-def test_given_chunked_text_when_encoded_then_codes_index_one_dictionary_holding_every_value() -> None:
-    arr = pa.chunked_array([pa.array(["a", "b", None]), pa.array(["c", "a", None, "d"])])
-    codes, values = distinct(arr)
-    assert _decoded(codes, values) == ["a", "b", None, "c", "a", None, "d"]
-    assert len(values) == 5 and codes[0] == codes[4] and codes[2] == codes[5]
+def test_given_chunked_text_with_repeats_when_encoded_then_codes_index_one_dictionary_holding_every_value() -> None:
+    first, second = ["a", "b", None] * 2, ["c", "a", None, "d"] * 2
+    codes, values = distinct(pa.chunked_array([pa.array(first), pa.array(second)]))
+    assert _decoded(codes, values) == first + second
+    assert len(values) == 5 and codes[0] == codes[7] and codes[2] == codes[8]
 
 
 def test_given_floats_with_nan_and_null_when_encoded_then_each_value_once_and_both_missing() -> None:
-    codes, values = distinct(pa.array([1.5, np.nan, None, np.nan, 1.5]))
+    codes, values = distinct(pa.array([1.5, np.nan, None, np.nan, 1.5, 1.5]))
     assert len(values) == 3 and codes[0] == codes[4] and codes[1] == codes[3]
     assert Cells(values, distinct=True).missing.tolist() == [False, True, True]
 
 
-def test_given_categorical_with_missing_when_encoded_then_its_categories_are_used_and_null_gets_a_code() -> None:
-    arr = to_arrow(pd.Series(["x", None, "y", "x"], dtype="category"))
+def test_given_mostly_distinct_values_when_encoded_then_left_as_they_are() -> None:
+    arr = pa.array([f"+1 415-555-{i:04d}" for i in range(100)] + [None] * 10)
     codes, values = distinct(arr)
-    assert _decoded(codes, values) == ["x", None, "y", "x"]
+    assert values is arr and codes.tolist() == list(range(110))
+
+
+def test_given_many_values_with_few_distinct_when_encoded_then_judged_from_a_sample() -> None:
+    arr = pa.array(np.tile(np.array(["x", "y", None], dtype=object), 40_000))  # sampled: more than _SAMPLE values
+    codes, values = distinct(arr)
+    assert len(values) == 3 and _decoded(codes[:4], values) == ["x", "y", None, "x"]
+
+
+def test_given_categorical_with_missing_when_encoded_then_its_categories_are_used_and_null_gets_a_code() -> None:
+    arr = to_arrow(pd.Series(["x", None, "y", "x"] * 2, dtype="category"))
+    codes, values = distinct(arr)
+    assert _decoded(codes, values) == ["x", None, "y", "x"] * 2
 
 
 def test_given_lists_when_encoded_then_left_as_they_are() -> None:
