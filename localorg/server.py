@@ -13,7 +13,7 @@ from typing import Any
 import trustme
 
 from localorg.app import API_VERSIONS, DEMO_CLIENT_ID, LOOPBACK_CALLBACKS, App
-from localorg.httpcore import Headers, Request, Response
+from localorg.httpcore import Headers, Request
 from localorg.tokens import TokenStore
 
 _REASONS = {200: "OK", 201: "Created", 204: "No Content", 302: "Found", 304: "Not Modified", 400: "Bad Request",

@@ -1,7 +1,6 @@
 """Field mapping: transforms, defaults, JSON round trip and the error for each malformed file."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
