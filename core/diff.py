@@ -24,9 +24,14 @@ def _strings(parts: list[AnyArray]) -> pd.arrays.ArrowStringArray:
 
 
 def _unique(index: pd.Index) -> bool:
-    """Whether no Id occurs twice, hashed in Arrow (pandas would first copy a string index to Python objects)."""
+    """Whether no Id occurs twice. Ids in increasing order (as Salesforce usually returns them) are
+    checked in one pass; others are hashed in Arrow (pandas would first copy a string index to Python
+    objects)."""
     try:
-        return pc.count_distinct(to_arrow(pd.Series(index)), mode="all").as_py() == len(index)
+        ids = to_arrow(pd.Series(index))
+        if len(ids) < 2 or pc.all(pc.fill_null(pc.less(ids.slice(0, len(ids) - 1), ids.slice(1)), False)).as_py():
+            return True
+        return len(pc.unique(ids)) == len(ids)
     except (pa.ArrowNotImplementedError, pa.ArrowTypeError):
         return bool(index.is_unique)
 

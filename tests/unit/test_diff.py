@@ -85,3 +85,17 @@ def test_given_more_rows_than_a_chunk_when_totalled_then_every_chunk_counts(monk
     monkeypatch.setattr(diff, "_TOTALS_CHUNK", 2)
     table = diff.totals(diff.compute(*_frames(), SPECS))
     assert table.loc["Industry"].tolist() == [1, 1, 0, 1, 0, 0, 3] and table["total"].sum() == 9
+
+
+@pytest.mark.parametrize("ids", [["001B", "001A", "001B"], ["001A", "001B", "001B"], ["001A", None, None]])
+def test_given_duplicate_ids_in_any_order_when_diffed_then_refuses(ids: list[str | None]) -> None:
+    frame = pd.DataFrame({"Industry": ["Banking", None, "Retail"]}, index=pd.Index(ids, name="Id"))
+    with pytest.raises(ValueError, match="duplicate record Ids"):
+        diff.compute(frame, frame.iloc[:1], SPECS)
+
+
+@pytest.mark.parametrize("ids", [["001C", "001A", "001B"], ["001A", "001B", "001C"]])
+def test_given_unique_ids_in_any_order_when_diffed_then_one_row_per_record(ids: list[str]) -> None:
+    frame = pd.DataFrame({"Industry": ["Banking", None, "Retail"]}, index=pd.Index(ids, name="Id"))
+    out = diff.compute(frame, frame, SPECS)
+    assert out.Id.tolist() == ids and out.verdict.tolist() == ["same", "no_data", "same"]
