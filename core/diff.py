@@ -102,9 +102,11 @@ def totals(diff: pd.DataFrame) -> pd.DataFrame:
     vcodes = verdict.cat.codes.to_numpy()
     counts = np.zeros(k * m + 1, dtype=np.int64)  # the last bin takes rows without a field or a verdict
     for start in range(0, len(fcodes), _TOTALS_CHUNK):  # chunks keep the temporaries small
-        f = fcodes[start:start + _TOTALS_CHUNK].astype(np.intp)
+        f = fcodes[start:start + _TOTALS_CHUNK]
         v = vcodes[start:start + _TOTALS_CHUNK]
-        cell = f * m + v
+        cell = f.astype(np.intp)
+        cell *= m
+        cell += v
         if f.min() < 0 or v.min() < 0:
             cell[(f < 0) | (v < 0)] = k * m
         counts += np.bincount(cell, minlength=k * m + 1)

@@ -141,8 +141,8 @@ def _text_keys(cur: Cells, prop: Cells) -> tuple[np.ndarray, np.ndarray]:
     p_key = pc.utf8_lower(trimmed(prop.text))
     c_ids = pc.fill_null(pc.index_in(c_key, value_set=c_key, skip_nulls=True), -1)
     p_ids = pc.fill_null(pc.index_in(p_key, value_set=c_key, skip_nulls=True), -2)
-    return (np.asarray(c_ids.to_numpy(zero_copy_only=False), dtype=np.intp),
-            np.asarray(p_ids.to_numpy(zero_copy_only=False), dtype=np.intp))
+    return (np.asarray(c_ids.to_numpy(zero_copy_only=False), dtype=np.int32),
+            np.asarray(p_ids.to_numpy(zero_copy_only=False), dtype=np.int32))
 
 
 def _same(cur: Cells, prop: Cells, spec: FieldSpec, c_value: np.ndarray, p_data: np.ndarray) -> np.ndarray:
@@ -227,7 +227,8 @@ def verdict_codes(current: pa.Array | Cells, proposed: pa.Array | Cells, spec: F
     grid = np.indices((3, 1 + len(fit_kinds), 2)).reshape(3, -1)  # every (kind, state, same)
     table_v, table_r = _decide(grid[0], grid[1], grid[2].astype(bool), fit_kinds, spec, reasons)
     width = 2 * (1 + len(fit_kinds))
-    cell = (kind * width)[c_codes] + (2 * state)[p_codes]  # intp look-ups: numpy indexes fastest with those
+    cell = (kind * width)[c_codes]  # intp throughout: numpy indexes fastest with those
+    cell += (2 * state)[p_codes]
     cell += _same(cur, prop, spec, kind == VALUE, state > 0)
     used = np.flatnonzero(np.bincount(cell, minlength=len(table_r)))  # name only the reasons that occur
     labels_used = np.unique(table_r[used])
