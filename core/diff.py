@@ -10,7 +10,8 @@ import pyarrow.compute as pc
 
 from core.fields import FieldSpec
 from core.guard import DEFAULT_PLACEHOLDERS, VERDICTS, verdict_codes
-from core.guard_values import AnyArray, Cells, text, to_arrow
+from core.guard_cells import Cells
+from core.guard_values import AnyArray, text, to_arrow
 
 COLUMNS: tuple[str, ...] = ("Id", "field", "current", "proposed", "verdict", "reason")
 _TOTALS_CHUNK = 1 << 20

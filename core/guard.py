@@ -9,7 +9,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core.fields import FieldSpec
-from core.guard_values import Cells, is_numeric, to_bool, trimmed
+from core.guard_cells import Cells
+from core.guard_values import is_numeric, to_bool, trimmed
 
 DEFAULT_PLACEHOLDERS: tuple[str, ...] = ("[[unknown]]",)
 VERDICTS: tuple[str, ...] = ("fill", "keep", "same", "no_data", "invalid", "no_access")

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from core import guard
 from core.fields import FieldSpec, field_specs
-from core.guard_values import Cells, is_numeric, numbers, text, to_arrow, trimmed
+from core.guard_cells import Cells
+from core.guard_values import is_numeric, numbers, text, to_arrow, trimmed
 
 TEXT = FieldSpec(name="Industry", type="picklist", length=40, picklist_values=("Technology", "Banking"))
 RESTRICTED = FieldSpec(name="Rating__c", type="picklist", length=255, restricted_picklist=True,
