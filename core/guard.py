@@ -206,7 +206,8 @@ def verdict_codes(current: pa.Array | Cells, proposed: pa.Array | Cells, spec: F
     """The guard on Arrow arrays: (verdict codes into VERDICTS, reason codes, reason labels).
 
     Each distinct current value is judged once (blank, placeholder or a value), and each distinct
-    proposed value once (blank, and whether and why it does not fit). The precedence (see _decide) is
+    proposed value once (blank, and whether and why it does not fit); in a column whose values mostly
+    differ every cell counts as a value of its own (Cells.encoded). The precedence (see _decide) is
     then applied once per combination of those answers and "same", and every cell looks its verdict
     up: a million cells cost a few array look-ups. diff.compute calls this with Cells it also renders
     for display; everything else uses verdicts().

@@ -109,8 +109,9 @@ def byte_stats(arr: AnyArray) -> tuple[np.ndarray, np.ndarray]:
 class Cells:
     """One column of cells with the forms the guard asks about, each computed once and only if asked.
 
-    Text columns are judged from their Arrow buffers first (byte lengths, first bytes), so only the few
-    values that could be white space or a placeholder are trimmed and compared.
+    The guard judges a column's distinct values (encoded) rather than its cells when values repeat.
+    Text is judged from its Arrow buffers first (byte lengths, first bytes), so only the few values that
+    could be white space or a placeholder are trimmed and compared.
     """
 
     def __init__(self, arr: AnyArray, distinct: bool = False) -> None:
@@ -137,8 +138,9 @@ class Cells:
     def encoded(self) -> tuple[np.ndarray, Cells]:
         """(code per cell, Cells of the distinct values): judge each distinct value once, then look it up.
 
-        A column of a million cells usually holds a few thousand distinct values. Null (and NaN) get codes
-        of their own; a type Arrow cannot hash (lists) is left as it is, one code per cell.
+        A column of a million cells often holds a few thousand distinct values. Null (and NaN) get codes
+        of their own. A column whose values mostly differ, or of a type Arrow cannot hash (lists), is its
+        own distinct values: codes 0..n-1, each cell judged on its own (see distinct()).
         """
         if self.distinct:
             return np.arange(len(self), dtype=np.intp), self
