@@ -21,8 +21,11 @@ from core.guard_values import (
     trimmed,
 )
 
-_SAMPLE = 1 << 16  # values looked at to guess whether a column is worth dictionary-encoding
-_MOSTLY_DISTINCT = 0.5  # ... it is not when more than this share of the sample differs
+# Whether a column is worth dictionary-encoding is judged from a sample of 1/16 of it (at least 4,096
+# values, at most 65,536): it is not when more than half the sampled values differ, which puts the
+# line at about 4% of the values being distinct, whatever the column's length.
+_SAMPLE_SHARE, _SAMPLE_MIN, _SAMPLE_MAX = 16, 1 << 12, 1 << 16
+_MOSTLY_DISTINCT = 0.5
 
 
 def _chunks(arr: AnyArray) -> list[pa.Array]:
@@ -31,14 +34,15 @@ def _chunks(arr: AnyArray) -> list[pa.Array]:
 
 
 def _mostly_distinct(arr: AnyArray) -> bool:
-    """Whether most values differ, judged from at most _SAMPLE values spread evenly over the column."""
+    """Whether most values differ, judged from a sample spread evenly over the column."""
     n = len(arr)
     if n == 0:
         return False
-    if n <= _SAMPLE:
+    size = min(max(n // _SAMPLE_SHARE, _SAMPLE_MIN), _SAMPLE_MAX)
+    if n <= size:
         sample = arr
     else:  # 16 runs spread over the column: slices cost nothing, where scattered picks would
-        run = _SAMPLE // 16
+        run = size // 16
         starts = np.linspace(0, n - run, 16).astype(np.int64)
         sample = pa.chunked_array([c for s in starts for c in _chunks(arr.slice(int(s), run))], type=arr.type)
     return pc.count_distinct(sample, mode="all").as_py() > _MOSTLY_DISTINCT * len(sample)

@@ -33,9 +33,15 @@ def test_given_mostly_distinct_values_when_encoded_then_left_as_they_are() -> No
 
 
 def test_given_many_values_with_few_distinct_when_encoded_then_judged_from_a_sample() -> None:
-    arr = pa.array(np.tile(np.array(["x", "y", None], dtype=object), 40_000))  # sampled: more than _SAMPLE values
+    arr = pa.array(np.tile(np.array(["x", "y", None], dtype=object), 40_000))  # long enough to be sampled
     codes, values = distinct(arr)
     assert len(values) == 3 and _decoded(codes[:4], values) == ["x", "y", None, "x"]
+
+
+def test_given_many_values_mostly_distinct_when_encoded_then_the_sample_leaves_them_as_they_are() -> None:
+    arr = pa.chunked_array([pa.array(np.char.add("+1 415 ", np.arange(i, 200_000, 2).astype(str))) for i in (0, 1)])
+    codes, values = distinct(arr)
+    assert values is arr and len(codes) == 200_000
 
 
 def test_given_categorical_with_missing_when_encoded_then_its_categories_are_used_and_null_gets_a_code() -> None:
