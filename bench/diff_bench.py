@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/diff_bench.py                   # 1,000,000 records × 10 fields
     .venv/bin/python bench/diff_bench.py --records 100000  # a quicker look
+    .venv/bin/python bench/diff_bench.py --unique-text     # phones, websites, streets, descriptions unique
 
 The frames (about 30% of current cells blank, about 10% differing) are written once as Parquet; each
 contender then runs in its own subprocess, so wall time and peak memory are separable: peak is the
@@ -16,7 +17,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -38,6 +38,7 @@ FIELDS: dict[str, dict] = {  # a realistic Account describe subset: name → des
     "BillingPostalCode": {"type": "string", "length": 20},
     "BillingCountry": {"type": "string", "length": 80},
 }
+UNIQUE_TEXT = ("Phone", "Website", "Description", "BillingStreet")
 
 
 def _rss_mb(key: str) -> float:
@@ -57,11 +58,13 @@ def _reset_peak() -> bool:
         return False
 
 
-def make_frames(records: int, out: Path, seed: int = 7) -> None:
+def make_frames(records: int, out: Path, seed: int = 7, unique_text: bool = False) -> None:
     """Write current.parquet and proposed.parquet: index Id, the FIELDS columns.
 
     Proposed values are drawn from realistic pools (about 5% missing); each current cell is blank
     (None, "", white space or [[unknown]]) with probability 0.30, differs with 0.10, else equals proposed.
+    unique_text: the UNIQUE_TEXT fields get a per-record suffix, so nearly every value occurs once
+    (as real phones and streets do) and nothing is gained by judging distinct values.
     """
     import numpy as np
     import pandas as pd
@@ -98,6 +101,9 @@ def make_frames(records: int, out: Path, seed: int = 7) -> None:
         pool = pools[name]
         prop = pool[rng.integers(0, len(pool), records)].astype(object)
         other = pool[rng.integers(0, len(pool), records)].astype(object)
+        if unique_text and name in UNIQUE_TEXT:
+            suffix = np.char.add(" #", np.arange(records).astype(str)).astype(object)
+            prop, other = prop + suffix, other + suffix
         prop[missing] = None
         cur = np.where(roll < 0.30, blanks[rng.integers(0, len(blanks), records)], np.where(roll < 0.40, other, prop))
         current[name] = pd.array(cur, dtype="str")
@@ -156,14 +162,14 @@ def bench_python(install: bool) -> tuple[Path | None, str]:
         if not install:
             return None, f"{BENCH_VENV} does not exist (run without --no-install to create it)"
         print(f"creating {BENCH_VENV} with {' '.join(BENCH_PINS)} …", flush=True)
-        made = subprocess.run([sys.executable, "-m", "venv", str(BENCH_VENV)], capture_output=True, text=True)
+        made = subprocess.run([sys.executable, "-m", "venv", str(BENCH_VENV)], check=False, capture_output=True, text=True)
         if made.returncode != 0:
             return None, f"python -m venv failed: {made.stderr.strip()[-300:]}"
-    check = subprocess.run([str(python), "-c", "import datacompy"], capture_output=True, text=True)
+    check = subprocess.run([str(python), "-c", "import datacompy"], check=False, capture_output=True, text=True)
     if check.returncode != 0:
         if not install:
             return None, "datacompy is not installed in the bench venv"
-        pip = subprocess.run([str(python), "-m", "pip", "install", "-q", *BENCH_PINS], capture_output=True, text=True)
+        pip = subprocess.run([str(python), "-m", "pip", "install", "-q", *BENCH_PINS], check=False, capture_output=True, text=True)
         if pip.returncode != 0:
             return None, f"pip install {' '.join(BENCH_PINS)} failed: {pip.stderr.strip()[-300:]}"
     return python, ""
@@ -172,7 +178,7 @@ def bench_python(install: bool) -> tuple[Path | None, str]:
 def _contender(python: Path | str, which: str, data: Path) -> dict:
     """Run one contender in a fresh subprocess and return its JSON report."""
     done = subprocess.run([str(python), __file__, "--contender", which, "--data", str(data)],
-                          capture_output=True, text=True, cwd=ROOT)
+                          check=False, capture_output=True, text=True, cwd=ROOT)
     if done.returncode != 0:
         raise RuntimeError(f"{which} failed:\n{done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -182,6 +188,8 @@ def main() -> None:
     """Make the frames, run both contenders, print each and the ratios (last)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--unique-text", action="store_true",
+                        help=f"make {', '.join(UNIQUE_TEXT)} unique per record (not the issue's frames)")
     parser.add_argument("--no-install", action="store_true", help="do not create the datacompy venv")
     parser.add_argument("--contender", choices=("ours", "datacompy"), help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
@@ -193,8 +201,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="diff-bench-") as tmp:
         data = Path(tmp)
         start = time.perf_counter()
-        make_frames(args.records, data)
-        print(f"frames: {args.records:,} records × {len(FIELDS)} fields ({time.perf_counter() - start:.1f} s to make)")
+        make_frames(args.records, data, unique_text=args.unique_text)
+        unique = f", {', '.join(UNIQUE_TEXT)} unique per record" if args.unique_text else ""
+        print(f"frames: {args.records:,} records × {len(FIELDS)} fields{unique} ({time.perf_counter() - start:.1f} s to make)")
         ours = _contender(sys.executable, "ours", data)
         print(f"ours       core.diff.compute + totals: {ours['wall']:7.2f} s   peak +{ours['peak'] - ours['base']:6.0f} MB "
               f"(high-water {ours['peak']:.0f} MB)   {ours['rows']:,} cell rows: "
