@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core.fields import FieldSpec
-from core.guard_cells import Cells
+from core.guard_cells import Cells, take_sorted
 from core.guard_values import is_numeric, to_bool, trimmed
 
 DEFAULT_PLACEHOLDERS: tuple[str, ...] = ("[[unknown]]",)
@@ -135,6 +135,13 @@ def fits(values: pd.Series, spec: FieldSpec) -> tuple[pd.Series, pd.Series]:
     return pd.Series(codes == reasons.code(""), index=values.index, dtype=bool), reason
 
 
+def _per_cell(per_value: np.ndarray, cells: Cells) -> np.ndarray:
+    """A fact about each distinct value of cells, looked up for each cell (as is where each cell is its own
+    value)."""
+    codes, values = cells.encoded
+    return per_value if values is cells else per_value[codes]
+
+
 def _text_keys(cur: Cells, prop: Cells) -> tuple[np.ndarray, np.ndarray]:
     """Per value of each side, an id that is equal on both sides exactly when the texts are equal
     ignoring case and surrounding white space (-1 and -2 for no text, so those never match)."""
@@ -161,14 +168,13 @@ def _same(cur: Cells, prop: Cells, spec: FieldSpec, c_value: np.ndarray, p_data:
     if c_values is not cur and p_values is not prop:
         c_ids, p_ids = _text_keys(c_values, p_values)
         return same | (c_ids[c_codes] == p_ids[p_codes])
-    candidates = c_value[c_codes] & p_data[p_codes] & ~same
+    candidates = _per_cell(c_value, cur) & _per_cell(p_data, prop) & ~same
     exact = candidates & to_bool(pc.equal(cur.text, prop.text))
     same = same | exact
     rest = np.flatnonzero(candidates & ~exact)
     if len(rest):
-        where = pa.array(rest)
-        same[rest] = to_bool(pc.equal(pc.utf8_lower(trimmed(cur.text.take(where))),
-                                      pc.utf8_lower(trimmed(prop.text.take(where)))))
+        same[rest] = to_bool(pc.equal(pc.utf8_lower(trimmed(take_sorted(cur.text, rest))),
+                                      pc.utf8_lower(trimmed(take_sorted(prop.text, rest)))))
     return same
 
 
@@ -217,20 +223,19 @@ def verdict_codes(current: pa.Array | Cells, proposed: pa.Array | Cells, spec: F
     if len(prop) != n:
         raise ValueError(f"current has {n} cells, proposed {len(prop)}")
     reasons = _Reasons()
-    c_codes, c_values = cur.encoded
-    p_codes, p_values = prop.encoded
+    c_values, p_values = cur.encoded[1], prop.encoded[1]
     c_empty, c_holder = _blank_parts(c_values, spec, placeholders)
     kind = np.where(c_holder, PLACEHOLDER, np.where(c_empty, BLANK, VALUE))
     p_empty, p_holder = _blank_parts(p_values, spec, placeholders)
-    fit = _fit_codes(p_values, spec, reasons) if spec.updateable else np.zeros(len(p_values), dtype=np.int16)
+    fit = _fit_codes(p_values, spec, reasons).astype(np.intp) if spec.updateable else np.zeros(len(p_values), np.intp)
     occurs = np.bincount(fit, minlength=1) > 0  # fit codes are small: number the ones that occur
     fit_kinds = np.flatnonzero(occurs)
     state = np.where(p_empty | p_holder, 0, np.cumsum(occurs)[fit])
     grid = np.indices((3, 1 + len(fit_kinds), 2)).reshape(3, -1)  # every (kind, state, same)
     table_v, table_r = _decide(grid[0], grid[1], grid[2].astype(bool), fit_kinds, spec, reasons)
     width = 2 * (1 + len(fit_kinds))
-    cell = (kind * width)[c_codes]  # intp throughout: numpy indexes fastest with those
-    cell += (2 * state)[p_codes]
+    cell = _per_cell(kind * width, cur)  # intp throughout: numpy indexes fastest with those
+    cell += _per_cell(2 * state, prop)
     cell += _same(cur, prop, spec, kind == VALUE, state > 0)
     used = np.flatnonzero(np.bincount(cell, minlength=len(table_r)))  # name only the reasons that occur
     labels_used = np.unique(table_r[used])

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from core.guard_cells import Cells, distinct
+from core.guard_cells import Cells, distinct, take_sorted
 from core.guard_values import text, to_arrow
 
 
@@ -66,3 +66,11 @@ def test_given_numbers_when_rendered_through_the_dictionary_then_text_matches_re
 def test_given_empty_chunked_column_when_encoded_then_no_codes() -> None:
     codes, values = distinct(pa.chunked_array([], type=pa.large_string()))
     assert len(codes) == 0 and len(values) == 0
+
+
+def test_given_positions_across_chunks_when_taken_then_as_arrow_takes_them() -> None:
+    arr = pa.chunked_array([pa.array(["a", "b"]), pa.array([], pa.string()), pa.array(["c", None, "e"]), pa.array(["f"])])
+    for idx in ([], [0], [1, 2], [0, 1, 2, 3, 4, 5], [3, 5], [5]):
+        positions = np.array(idx, dtype=np.int64)
+        assert take_sorted(arr, positions).to_pylist() == arr.take(pa.array(positions, type=pa.int64())).to_pylist()
+    assert take_sorted(pa.array(["x", "y"]), np.array([1])).to_pylist() == ["y"]
