@@ -100,7 +100,7 @@ def _offsets_and_data(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(offsets, data bytes) of a string or large_string array, as zero-copy numpy views."""
     _, offsets, data = arr.buffers()[:3]
     width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
-    off = np.frombuffer(offsets, dtype=width)[arr.offset: arr.offset + len(arr) + 1].astype(np.int64)
+    off = np.frombuffer(offsets, dtype=width)[arr.offset: arr.offset + len(arr) + 1].astype(np.int64, copy=False)
     raw = np.frombuffer(data, dtype=np.uint8) if data is not None and data.size else np.zeros(1, dtype=np.uint8)
     return off, raw
 
