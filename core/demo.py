@@ -94,9 +94,11 @@ def _spawn(directory: Path) -> DemoAddress:
                 return DemoAddress(ready["instance_url"], ready["login_url"], ready["ca_file"], ready["client_id"],
                                    process.pid)
         if process.poll() is not None:
-            tail = log_path.read_text(errors="replace")[-800:]
-            raise ConsoleError(f"The demo org exited during start-up (code {process.returncode}): {tail.strip()}",
-                               fix=f"Run `{sys.executable} -m localorg serve --data {directory}` to see why.",
+            lines = log_path.read_text(errors="replace").strip().splitlines()
+            said = f": {lines[-1].strip()}" if lines else ""
+            raise ConsoleError(f"The demo org stopped during start-up (exit code {process.returncode}){said}",
+                               fix=f"The whole output is in {log_path}. If the demo org's data is damaged, move "
+                               f"{directory} aside and try again: a fresh demo org is seeded.",
                                cause="demo_start_failed")
         time.sleep(0.05)
     process.terminate()

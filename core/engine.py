@@ -131,9 +131,17 @@ def _remember_usage(root: Path, name: str, client: OrgClient) -> None:
 
 
 def api_usage(name: str, *, base: Path | None = None) -> ApiUsage | None:
-    """Daily API usage: from /limits (needs View Setup), else the last Sforce-Limit-Info header seen."""
+    """Daily API usage: from /limits (needs View Setup), else the last Sforce-Limit-Info header seen.
+
+    Never raises for an org that cannot be reached: the last usage seen (or None) is returned and
+    the health check is what explains the failure.
+    """
     root = settings.data_dir(base)
-    client = open_client(name, base=root)
+    remembered = shared_cache.cache(root).get(("api-usage", name))
+    try:
+        client = open_client(name, base=root)
+    except ConsoleError:
+        return remembered
     try:
         daily = client.limits().get("DailyApiRequests") or {}
         total, remaining = int(daily["Max"]), int(daily["Remaining"])
@@ -144,7 +152,7 @@ def api_usage(name: str, *, base: Path | None = None) -> ApiUsage | None:
         _remember_usage(root, name, client)
         used, total = client.api_usage
         return ApiUsage(used, total, "header")
-    return shared_cache.cache(root).get(("api-usage", name))
+    return remembered
 
 
 def disconnect(name: str, *, actor: Actor, force: bool = False, base: Path | None = None) -> bool:

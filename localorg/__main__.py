@@ -24,10 +24,20 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--api-limit", type=int, default=15000)
     args = parser.parse_args(argv)
 
+    import sqlite3
+
     from localorg.server import start
 
-    handle = start(args.data, seed=args.seed, host=args.host, port=args.port, http_port=args.http_port,
-                   schema_dir=args.schema_dir, access_token_ttl=args.access_token_ttl, api_limit=args.api_limit)
+    try:
+        handle = start(args.data, seed=args.seed, host=args.host, port=args.port, http_port=args.http_port,
+                       schema_dir=args.schema_dir, access_token_ttl=args.access_token_ttl, api_limit=args.api_limit)
+    except sqlite3.DatabaseError as exc:
+        sys.stderr.write(f"localorg: the org database in {args.data} cannot be read ({exc}); "
+                         "move that directory aside to start from a fresh seed.\n")
+        return 2
+    except OSError as exc:
+        sys.stderr.write(f"localorg: cannot start ({exc}).\n")
+        return 2
     stopped = threading.Event()
 
     def _stop(signum: int, frame: object) -> None:

@@ -181,3 +181,21 @@ def test_given_a_my_domain_typed_when_the_url_is_copied_then_it_reopens_with_the
     copied.run()
     assert copied.text_input[0].value == "https://acme--uat.sandbox.my.salesforce.com"
     assert "looks like a sandbox domain" in _texts(copied)
+
+
+def test_given_demo_org_cannot_start_when_overview_opens_then_degraded_with_fix_not_an_exception(
+        console: Any, demo_org: Any, console_data_dir: Path) -> None:
+    import json
+
+    engine.connect_password_demo("integration@demo.test", actor=OPERATOR)
+    address = console_data_dir / "demo-org" / "address.json"
+    recorded = json.loads(address.read_text())
+    address.write_text(json.dumps(dict(recorded, pid=2**22 + 7)))  # the recorded org is gone ...
+    (console_data_dir / "demo-org" / "org.sqlite3").write_bytes(b"not a database" * 100)  # ... and cannot restart
+    at = console("pages/overview.py")
+    at.run()
+    assert not at.exception
+    text = _texts(at)
+    assert "Degraded" in text
+    assert "The demo org stopped during start-up" in text and "move that directory aside" in text
+    assert "Traceback" not in text

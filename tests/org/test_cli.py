@@ -187,3 +187,23 @@ def test_given_a_bad_key_file_when_cli_lists_then_message_fix_and_exit_1_without
     assert listed.returncode == 1 and "Traceback" not in listed.stderr
     assert listed.stderr.startswith("error: The key file") and says in listed.stderr
     assert key_file.read_bytes() == original  # the key is never replaced behind the operator's back
+
+
+def test_given_demo_org_database_damaged_when_cli_lists_then_degraded_with_log_and_fix_and_file_kept(
+        data_dir: Path) -> None:
+    assert cli(data_dir, "connect", "--env", "demo", "--username", "integration@demo.test").returncode == 0
+    assert demo.stop_demo_org(data_dir)
+    database = data_dir / "demo-org" / "org.sqlite3"
+    assert database.exists()
+    damaged = b"this is not a database" * 200
+    database.write_bytes(damaged)
+
+    listed = cli(data_dir, "connections")
+
+    assert listed.returncode == 0, listed.stderr
+    assert "Traceback" not in listed.stdout + listed.stderr
+    assert "degraded" in listed.stdout
+    assert "The demo org stopped during start-up (exit code 2)" in listed.stdout
+    assert "cannot be read" in listed.stdout and "move that directory aside" in listed.stdout
+    assert f"move {data_dir / 'demo-org'} aside" in listed.stdout
+    assert database.read_bytes() == damaged
