@@ -78,7 +78,8 @@ def complete_login(code: str, state: str, *, actor: Actor, base: Path | None = N
     read userinfo and the Organization, store the tokens encrypted, and describe the connection.
 
     An unknown, expired or replayed state raises Reconnect ("This sign-in link has expired or was
-    already used. Start again from Connect.") without touching Salesforce.
+    already used. Start again from Connect.") without touching Salesforce; so does a callback
+    finished by another console user than the one who began it (the code is never exchanged).
     """
     require_operator(actor, "connect orgs")
     root = settings.data_dir(base)
@@ -86,6 +87,9 @@ def complete_login(code: str, state: str, *, actor: Actor, base: Path | None = N
     pending = TokenStore(root).unseal(sealed) if isinstance(sealed, bytes) else None
     if not pending or not code:
         raise Reconnect(_EXPIRED_LINK[0], fix=_EXPIRED_LINK[1], cause="state_invalid")
+    if pending.get("actor") != actor.name:
+        raise Reconnect("This sign-in was started by another console user, so it cannot be finished here.",
+                        fix="Start the sign-in yourself from Connect.", cause="state_other_actor")
     token = oauth.exchange_code(pending["token_url"], client_id=pending["client_id"],
                                 client_secret=pending["client_secret"], code=code,
                                 redirect_uri=pending["callback_url"], code_verifier=pending["code_verifier"],

@@ -5,6 +5,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import secrets
 import time
 from typing import Any
 
@@ -57,7 +58,7 @@ def _signing_key(app: App) -> bytes:
         with app.state_lock:
             stored = app.store._setting("signing_key", "")
             if not stored:
-                stored = base64.b64encode(hashlib.sha256(str(time.time_ns()).encode() + app.org.org_id.encode()).digest()).decode()
+                stored = base64.b64encode(secrets.token_bytes(32)).decode()
                 app.store._set("signing_key", stored)
             key = app.state["signing_key"] = stored.encode()
     return key

@@ -114,6 +114,20 @@ def test_given_tampered_state_when_completing_then_refused_and_real_state_still_
     assert engine.connections(base=base) == []
 
 
+def test_given_sign_in_begun_by_one_operator_when_another_completes_it_then_refused_and_code_unused(
+        base: Path, localorg: Any) -> None:
+    url = engine.begin_login("demo", app=None, callback_url=CALLBACK, actor=OPERATOR, base=base)
+    got = browser(url, "integration@demo.test")
+    localorg.reset_counters()
+    with pytest.raises(Reconnect) as caught:
+        engine.complete_login(got["code"], got["state"], actor=engine.Actor("mallory", "operator"), base=base)
+    assert caught.value.cause == "state_other_actor" and "another console user" in caught.value.message
+    assert not any(key.endswith("/services/oauth2/token") for key in localorg.counters())  # never exchanged
+    assert engine.connections(base=base) == []
+    with pytest.raises(Reconnect):  # and the state is spent for everyone
+        engine.complete_login(got["code"], got["state"], actor=OPERATOR, base=base)
+
+
 def test_given_forged_code_when_completing_then_reconnect_with_salesforce_reason(base: Path) -> None:
     url = engine.begin_login("demo", app=None, callback_url=CALLBACK, actor=OPERATOR, base=base)
     state = parse_qs(urlsplit(url).query)["state"][0]
