@@ -10,6 +10,7 @@ import requests
 from core import engine
 from core.tokens import TokenStore
 from tests.fixtures.app import sign_in_over_http
+from ui import settings
 
 CONNECT = "pages/connect.py"
 OPERATOR = engine.Actor("test operator", "operator")
@@ -98,7 +99,8 @@ def test_given_demo_org_when_connect_clicked_then_connecting_state_links_to_the_
 
 def test_given_a_callback_with_code_and_state_when_the_page_runs_then_connected_and_code_removed_from_url(
         console: Any, demo_org: Any, console_data_dir: Path) -> None:
-    url = engine.begin_login("demo", app=None, callback_url=CALLBACK, actor=OPERATOR)
+    # Begun as the console user the page acts for (a callback finished by someone else is refused).
+    url = engine.begin_login("demo", app=None, callback_url=CALLBACK, actor=settings.actor())
     back = sign_in_over_http(url, "integration@demo.test")
     at = console(CONNECT, query={"code": back["code"], "state": back["state"]})
     at.run()
@@ -116,7 +118,7 @@ def test_given_a_callback_with_code_and_state_when_the_page_runs_then_connected_
 
 def test_given_a_used_callback_when_replayed_then_refused_with_a_clear_message(
         console: Any, demo_org: Any) -> None:
-    url = engine.begin_login("demo", app=None, callback_url=CALLBACK, actor=OPERATOR)
+    url = engine.begin_login("demo", app=None, callback_url=CALLBACK, actor=settings.actor())
     back = sign_in_over_http(url, "integration@demo.test")
     first = console(CONNECT, query={"code": back["code"], "state": back["state"]})
     first.run()
@@ -127,6 +129,17 @@ def test_given_a_used_callback_when_replayed_then_refused_with_a_clear_message(
     assert "Sign-in refused" in _texts(replay)
     assert "expired or was already used" in _texts(replay)
     assert "code" not in replay.query_params
+
+
+def test_given_a_sign_in_begun_by_another_console_user_when_the_callback_runs_then_refused_and_nothing_stored(
+        console: Any, demo_org: Any) -> None:
+    url = engine.begin_login("demo", app=None, callback_url=CALLBACK, actor=engine.Actor("someone else", "operator"))
+    back = sign_in_over_http(url, "integration@demo.test")
+    at = console(CONNECT, query={"code": back["code"], "state": back["state"]})
+    at.run()
+    assert not at.exception
+    assert "Sign-in refused" in _texts(at) and "started by another console user" in _texts(at)
+    assert "code" not in at.query_params and engine.connections() == []
 
 
 def test_given_a_tampered_state_when_the_callback_runs_then_refused_and_nothing_stored(
