@@ -149,6 +149,18 @@ class Handle:
             raise KeyError(f"no user {owner_username!r}")
         self.org.set_assignment_rule(sobject, owner.id if owner else None)
 
+    def set_organization(self, **fields: object) -> dict:
+        """Change fields of the Organization row, e.g. IsSandbox=True, InstanceName="CS42"; returns the new row.
+
+        The org then answers as that kind of org (`SELECT IsSandbox FROM Organization`, simple-salesforce's
+        is_sandbox()); unknown field names raise KeyError."""
+        obj = self.org.schema.get("Organization")
+        unknown = [name for name in fields if obj is None or obj.field(name) is None]
+        if unknown:
+            raise KeyError(f"Organization has no field {unknown[0]!r}")
+        self.org.update_organization(dict(fields))
+        return self.org.organization()
+
     def set_user_active(self, username: str, active: bool) -> None:
         """Activate or deactivate a user; deactivation revokes every token of theirs."""
         user = self.org.user_by_username(username)

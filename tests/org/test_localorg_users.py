@@ -63,6 +63,17 @@ def test_given_is_sandbox_when_asked_then_organization_answers(localorg: Any) ->
     assert sf.is_sandbox() is False
 
 
+def test_given_org_made_a_sandbox_when_asked_then_organization_says_so(fresh_localorg: Any) -> None:
+    row = fresh_localorg.set_organization(IsSandbox=True, InstanceName="CS42")
+    assert (row["IsSandbox"], row["InstanceName"]) == (True, "CS42")
+    sf = make_sf_client(fresh_localorg, "integration@demo.test")
+    assert sf.is_sandbox() is True
+    org = sf.query("SELECT IsSandbox, InstanceName FROM Organization")["records"][0]
+    assert (org["IsSandbox"], org["InstanceName"]) == (True, "CS42")
+    with pytest.raises(KeyError):
+        fresh_localorg.set_organization(IsProduction=True)
+
+
 @pytest.fixture(scope="module")
 def all_leads(localorg: Any) -> tuple[Any, list[dict]]:
     """Every Lead the auditor sees, pulled once through query_all (the reference for the sample below)."""
