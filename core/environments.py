@@ -25,6 +25,8 @@ _MY_DOMAIN_SUFFIXES: tuple[tuple[str, str], ...] = (
     (".my.salesforce.mil", "my_domain"),
 )
 _GENERIC_LOGIN_HOSTS = {"login.salesforce.com": "production", "test.salesforce.com": "sandbox"}
+# Families whose login host knows only production-type orgs (Developer Edition orgs are production-type).
+_PRODUCTION_FAMILIES = ("production", "my_domain", "developer")
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,22 @@ def normalize_my_domain(url: str) -> tuple[str, str]:
         "(for a sandbox: <domain>--<sandbox>.sandbox.my.salesforce.com).",
         cause="my_domain_not_salesforce",
     )
+
+
+def is_production_login_host(url: str | None) -> bool:
+    """Whether `url` is a production login host: login.salesforce.com or a production / Developer Edition My Domain.
+
+    Such a host does not know sandbox users or tokens (sandboxes sign in at test.salesforce.com or
+    <domain>--<sandbox>.sandbox.my.salesforce.com). A sandbox host, loopback or any non-Salesforce
+    host is not one. Case, a trailing path and an omitted https:// do not matter.
+    """
+    if not url:
+        return False
+    try:
+        _, family = normalize_my_domain(url)
+    except BadInput:
+        return False
+    return family in _PRODUCTION_FAMILIES
 
 
 def my_domain_warnings(kind: str, my_domain: str) -> list[str]:

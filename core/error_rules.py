@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from core.errors import (BadInput, ConsoleError, Failure, FixPermission, Reconnect, RefreshAndRetry, RetryLater,
                          StopForToday)
+from core.environments import is_production_login_host
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,26 @@ OAUTH_RULES: tuple[Rule, ...] = (
          "Check the environment and the user, then sign in again from Connect.", False,
          codes=("invalid_grant", "invalid_request")),
 )
+
+# Checked before OAUTH_RULES: production answers a sandbox's token with the same words as an expired one
+# ("expired access/refresh token"), so only the host and what we know of the org tell them apart.
+SANDBOX_AT_PRODUCTION = Rule(
+    Reconnect, "sandbox_token_at_production",
+    "This sandbox's sign-in was sent to a production login host, which does not know sandbox tokens.",
+    "Reconnect choosing Sandbox (test.salesforce.com) or the sandbox's My Domain URL "
+    "(<domain>--<sandbox>.sandbox.my.salesforce.com).", False, codes=("invalid_grant",))
+
+
+def sandbox_at_production(failure: Failure, org_is_sandbox: bool | None) -> bool:
+    """True for invalid_grant from a production login host (login.salesforce.com, a production or Developer
+    Edition My Domain) about a token of an org that says IsSandbox = true.
+
+    The org's IsSandbox decides, not the environment chosen on Connect: a connection made as Sandbox that
+    landed in a production org holds a production token, and its invalid_grant is a real expiry.
+    """
+    return (org_is_sandbox is True and failure.source == "oauth" and SANDBOX_AT_PRODUCTION.matches(failure)
+            and is_production_login_host(failure.host))
+
 
 # REST errors: key on errorCode (body [{"message","errorCode","fields"}]), then on HTTP status.
 REST_RULES: tuple[Rule, ...] = (

@@ -154,31 +154,22 @@ def _build(rule: Rule, failure: Failure, detail: str | None) -> ConsoleError:
                      health=rule.health, status=failure.status, code=failure.code or None)
 
 
-def _sandbox_at_production(failure: Failure, org_is_sandbox: bool | None) -> bool:
-    """A sandbox's token presented to login.salesforce.com is unknown there: invalid_grant."""
-    return (failure.source == "oauth" and failure.code.lower() == "invalid_grant" and org_is_sandbox is True
-            and (failure.host or "").lower().rstrip("/") in ("https://login.salesforce.com", "login.salesforce.com"))
-
-
 def classify(error: BaseException | dict[str, Any], *, status: int | None = None, host: str | None = None,
              org_is_sandbox: bool | None = None) -> ConsoleError:
     """The disconnection classifier: map an OAuth error, a REST error or a network failure to a
     ConsoleError with cause, message, fix, retry_safe and the health it implies.
 
-    `host` is the token host the request went to and `org_is_sandbox` what we know of the org;
-    together they recognise a sandbox token sent to the production login host.
+    `host` is the token host the request went to and `org_is_sandbox` the org's Organization.IsSandbox
+    (None when not known yet); together they recognise a sandbox token sent to a production login host.
     """
     if isinstance(error, ConsoleError):
         return error
-    failure = failure_from(error, status=status, host=host)
-    if _sandbox_at_production(failure, org_is_sandbox):
-        return Reconnect(
-            "This sandbox's sign-in was sent to the production login host (login.salesforce.com), "
-            "which does not know it.",
-            fix="Reconnect choosing Sandbox (test.salesforce.com) or the sandbox's My Domain URL.",
-            cause="sandbox_token_at_production", status=failure.status, code=failure.code)
-    from core.error_rules import FORBIDDEN, NETWORK_RULES, OAUTH_RULES, REST_RULES, UNEXPECTED  # imports our classes
+    from core.error_rules import (FORBIDDEN, NETWORK_RULES, OAUTH_RULES, REST_RULES,  # imports our classes
+                                  SANDBOX_AT_PRODUCTION, UNEXPECTED, sandbox_at_production)
 
+    failure = failure_from(error, status=status, host=host)
+    if sandbox_at_production(failure, org_is_sandbox):
+        return _build(SANDBOX_AT_PRODUCTION, failure, f"(Token host: {failure.host}.)")
     tables = {"oauth": OAUTH_RULES, "rest": REST_RULES, "network": NETWORK_RULES}[failure.source]
     for rule in tables:
         if rule.matches(failure):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.environments import environment, my_domain_warnings, normalize_my_domain
+from core.environments import environment, is_production_login_host, my_domain_warnings, normalize_my_domain
 from core.errors import BadInput
 
 
@@ -99,3 +99,15 @@ def test_given_environment_when_round_tripped_through_dict_then_equal() -> None:
     from core.environments import Environment
     env = environment("custom", "acme--uat.sandbox.my.salesforce.com")
     assert Environment.from_dict(env.to_dict()) == env
+
+
+@pytest.mark.parametrize(("url", "production"), [
+    ("https://login.salesforce.com", True), ("LOGIN.salesforce.com/services/oauth2/token", True),
+    ("https://acme.my.salesforce.com", True), ("https://acme.develop.my.salesforce.com", True),
+    ("https://test.salesforce.com", False), ("https://acme--uat.sandbox.my.salesforce.com", False),
+    ("https://acme--uat.my.salesforce.com", False), ("https://acme.scratch.my.salesforce.com", False),
+    ("https://127.0.0.1:8443", False), ("http://login.salesforce.com", False), ("", False), (None, False),
+])
+def test_given_a_token_host_when_asked_if_production_login_then_only_production_families(url: str | None,
+                                                                                       production: bool) -> None:
+    assert is_production_login_host(url) is production

@@ -41,16 +41,35 @@ def test_given_login_service_timeout_when_classified_then_retry_later_and_degrad
     assert (error.cause, error.retry_safe, error.health) == ("login_timeout", True, "degraded")
 
 
-def test_given_sandbox_token_at_production_host_when_classified_then_sandbox_cause() -> None:
-    payload = {"error": "invalid_grant", "error_description": "expired access/refresh token"}
-    error = classify(payload, host="https://login.salesforce.com", org_is_sandbox=True)
-    assert (type(error), error.cause) == (Reconnect, "sandbox_token_at_production")
-    assert "test.salesforce.com" in error.fix
+EXPIRED = {"error": "invalid_grant", "error_description": "expired access/refresh token"}
 
 
-def test_given_same_error_at_the_sandbox_host_when_classified_then_plain_expiry() -> None:
-    payload = {"error": "invalid_grant", "error_description": "expired access/refresh token"}
-    assert classify(payload, host="https://test.salesforce.com", org_is_sandbox=True).cause == "refresh_token_expired"
+@pytest.mark.parametrize("host", ["https://login.salesforce.com", "https://LOGIN.salesforce.com/",
+                                  "https://acme.my.salesforce.com", "https://acme.develop.my.salesforce.com"])
+def test_given_sandbox_token_at_a_production_login_host_when_classified_then_sandbox_cause(host: str) -> None:
+    error = classify(EXPIRED, status=400, host=host, org_is_sandbox=True)
+    assert (type(error), error.cause, error.health) == (Reconnect, "sandbox_token_at_production", "needs_reconnect")
+    assert "test.salesforce.com" in error.fix and ".sandbox.my.salesforce.com" in error.fix
+    assert host in error.message and "expired access/refresh token" in error.message
+
+
+@pytest.mark.parametrize("host", ["https://test.salesforce.com", "https://acme--uat.sandbox.my.salesforce.com",
+                                  "https://acme--uat.my.salesforce.com", "https://127.0.0.1:8443", None])
+def test_given_sandbox_token_at_a_sandbox_or_unknown_host_when_classified_then_plain_expiry(host: str | None) -> None:
+    assert classify(EXPIRED, status=400, host=host, org_is_sandbox=True).cause == "refresh_token_expired"
+
+
+@pytest.mark.parametrize("org_is_sandbox", [False, None])
+def test_given_production_or_unknown_org_at_login_salesforce_when_classified_then_plain_expiry(
+        org_is_sandbox: bool | None) -> None:
+    error = classify(EXPIRED, status=400, host="https://login.salesforce.com", org_is_sandbox=org_is_sandbox)
+    assert error.cause == "refresh_token_expired"
+
+
+def test_given_sandbox_at_production_host_when_the_error_is_not_invalid_grant_then_its_own_cause() -> None:
+    error = classify({"error": "invalid_client_id", "error_description": "client identifier invalid"}, status=400,
+                     host="https://login.salesforce.com", org_is_sandbox=True)
+    assert error.cause == "app_misconfigured"
 
 
 def test_given_access_denied_on_callback_when_classified_then_click_allow() -> None:
