@@ -1,5 +1,5 @@
 """Transparent refresh after access-token expiry: once, at the issuing host, with the original headers,
-the rotated refresh token saved; and a sandbox's refresh going to its own host."""
+the rotated refresh token saved; and a sandbox's refresh going to its own host, never to production's."""
 from __future__ import annotations
 
 import threading
@@ -10,8 +10,11 @@ from typing import Any
 import pytest
 
 from core import engine, oauth
-from core.errors import ConsoleError, Reconnect
+from core.environments import PRODUCTION_LOGIN, environment
+from core.errors import ConsoleError, Reconnect, classify
 from core.tokens import TokenStore
+from tests.fixtures.connections import connect_through
+from tests.fixtures.localorg import localorg_session
 from tests.org.test_connect_pkce import adopt_as_demo, sign_in
 
 TOKEN = "POST /services/oauth2/token"
@@ -98,26 +101,42 @@ def test_given_rotation_on_when_refreshed_then_new_refresh_token_saved_and_old_o
 
 
 def test_given_sandbox_connection_when_refreshed_then_its_own_host_is_used(tmp_path: Path, fresh_localorg: Any,
+                                                                          other_localorg: Any,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    from localorg import start  # a second org: the "production" host that must NOT be asked
-
     monkeypatch.delenv("CONSOLE_SECRET_KEY", raising=False)
-    other = start(tmp_path / "other-org")
-    try:
-        adopt_as_demo(tmp_path / "console", fresh_localorg)
-        sign_in(tmp_path / "console")
-        record = TokenStore(tmp_path / "console").load("demo")
-        assert record is not None and record.token_url == fresh_localorg.instance_url
-        # The same refresh token presented to another org's token endpoint is refused there ...
-        with pytest.raises(Reconnect) as caught:
-            oauth.refresh(other.instance_url, client_id=record.client_id, client_secret=None,
-                          refresh_token=record.refresh_token or "", ca_file=other.ca_file)
-        assert caught.value.cause == "refresh_token_expired"
-        # ... so the console refreshes where the token was issued.
-        fresh_localorg.reset_counters()
-        other.reset_counters()
-        _expire_access_tokens(fresh_localorg)
-        assert engine.check_health("demo", base=tmp_path / "console").status == "connected"
-        assert fresh_localorg.counters().get(TOKEN) == 1 and other.counters().get(TOKEN) is None
-    finally:
-        other.stop()
+    sandbox, production = fresh_localorg, other_localorg  # two orgs, two hosts
+    sandbox.set_organization(IsSandbox=True, InstanceName="CS42")
+    info = connect_through(sandbox, environment("sandbox"), name="uat", base=tmp_path)
+    assert (info.environment.badge, info.is_sandbox, info.environment_mismatch) == ("SANDBOX", True, None)
+    record = TokenStore(tmp_path).load("uat")
+    assert record is not None and record.refresh_token and record.token_url == sandbox.instance_url
+
+    # After the access token expires, the console refreshes at the sandbox's token endpoint only.
+    sandbox.reset_counters()
+    production.reset_counters()
+    _expire_access_tokens(sandbox)
+    assert engine.check_health("uat", base=tmp_path).status == "connected"
+    assert sandbox.counters().get(TOKEN) == 1 and production.counters().get(TOKEN) is None
+    refreshed = TokenStore(tmp_path).load("uat")
+    assert refreshed is not None and refreshed.access_token != record.access_token
+
+    # The same refresh token presented at the production org is refused there ...
+    raw = localorg_session(production).post(f"{production.instance_url}/services/oauth2/token", timeout=10, data={
+        "grant_type": "refresh_token", "client_id": record.client_id, "refresh_token": record.refresh_token})
+    assert raw.status_code == 400 and raw.json()["error"] == "invalid_grant"
+    with pytest.raises(Reconnect) as caught:
+        oauth.refresh(production.instance_url, client_id=record.client_id, client_secret=None,
+                      refresh_token=record.refresh_token, ca_file=production.ca_file, org_is_sandbox=True)
+    # ... in the words of an expired token, so a loopback host reads as one (it is no production login host);
+    assert (caught.value.cause, caught.value.code) == ("refresh_token_expired", "invalid_grant")
+    assert "sign in again" in caught.value.fix
+    # at login.salesforce.com the same answer names the mix-up and the fix.
+    at_login = classify(raw.json(), status=raw.status_code, host=PRODUCTION_LOGIN, org_is_sandbox=record.is_sandbox)
+    assert (type(at_login), at_login.cause) == (Reconnect, "sandbox_token_at_production")
+    assert "test.salesforce.com" in at_login.fix
+
+    # The refusals elsewhere leave the sandbox connection healthy: the next expiry refreshes at the sandbox again.
+    _expire_access_tokens(sandbox)
+    assert engine.check_health("uat", base=tmp_path).status == "connected"
+    assert sandbox.counters().get(TOKEN) == 2 and production.counters().get(TOKEN) == 2
+    assert engine.connection("uat", base=tmp_path).environment.badge == "SANDBOX"
