@@ -215,7 +215,10 @@ def client_for(record: TokenRecord, store: TokenStore, base: Path) -> OrgClient:
 def build_record(*, name: str, env: Environment, token: dict[str, Any], token_url: str, client_id: str,
                  client_secret: str | None, auth: str, ca_file: str | None, client: OrgClient,
                  key_file: str | None = None, extra: dict[str, Any] | None = None) -> TokenRecord:
-    """Read who and where (userinfo, Organization, profile) with a fresh token and make the record to store."""
+    """Read who and where (userinfo, Organization, profile) with a fresh token and make the record to store.
+
+    When Organization.IsSandbox contradicts the chosen environment the record keeps the choice, the
+    mismatch warning and the badge of the org as found (Environment.as_found)."""
     identity = client.identity()
     user_id = str(identity.get("user_id") or identity.get("sub", "").rsplit("/", 1)[-1])
     org_id = str(identity.get("organization_id") or "")
@@ -229,7 +232,7 @@ def build_record(*, name: str, env: Environment, token: dict[str, Any], token_ur
     profile = (profile_row or {}).get("ProfileName")
     is_sandbox = bool(org.get("IsSandbox"))
     return TokenRecord(
-        name=name, environment=env.to_dict(), token_url=token_url.rstrip("/"),
+        name=name, environment=env.as_found(is_sandbox).to_dict(), token_url=token_url.rstrip("/"),
         instance_url=str(token.get("instance_url") or client.instance_url), org_id=str(org.get("Id") or org_id),
         user_id=user_id, username=username, access_token=str(token["access_token"]),
         refresh_token=token.get("refresh_token"), issued_at=str(token.get("issued_at") or ""), client_id=client_id,

@@ -1,7 +1,7 @@
 """Salesforce environments: Production, Sandbox, a My Domain URL, or the local demo org, and their login hosts."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from urllib.parse import urlsplit
 
 import idna
@@ -42,6 +42,16 @@ class Environment:
     def to_dict(self) -> dict[str, object]:
         """Plain dict for the token store."""
         return asdict(self)
+
+    def as_found(self, is_sandbox: bool) -> Environment:
+        """This environment with the badge the org warrants when Organization.IsSandbox contradicts the choice.
+
+        Production chosen for a sandbox shows SANDBOX; Sandbox chosen for a production org shows PRODUCTION
+        (red), so nobody writes to production under a sandbox badge. Kind, label, login URL and
+        expects_sandbox stay as chosen, so the mismatch can still be told."""
+        if self.expects_sandbox is None or self.expects_sandbox == is_sandbox:
+            return self
+        return replace(self, badge="SANDBOX" if is_sandbox else "PRODUCTION")
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Environment:

@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 
 from core import engine, oauth
+from core.environments import environment
 from core.errors import FixPermission, Reconnect
 from core.tokens import TokenStore
+from tests.fixtures.connections import connect_through
 from tests.org.test_connect_pkce import OPERATOR, adopt_as_demo, sign_in
 
 
@@ -115,6 +117,36 @@ def test_given_chosen_environment_when_org_differs_then_mismatch_text(base: Path
     info = engine.connect_password_demo("integration@demo.test", actor=OPERATOR, base=base)
     assert info.environment_mismatch is None  # the demo environment expects nothing
     assert info.is_sandbox is bool(localorg.org.is_sandbox)
+
+
+def test_given_production_chosen_when_the_org_says_is_sandbox_then_mismatch_shown_and_badge_follows_the_org(
+        tmp_path: Path, fresh_localorg: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CONSOLE_SECRET_KEY", raising=False)
+    fresh_localorg.set_organization(IsSandbox=True)
+
+    info = connect_through(fresh_localorg, environment("production"), name="prod", base=tmp_path)
+
+    assert info.is_sandbox is True
+    assert info.environment_mismatch and "You chose Production but this org is a sandbox" in info.environment_mismatch
+    assert "IsSandbox = true" in info.environment_mismatch
+    assert (info.environment.kind, info.environment.label, info.environment.badge) == ("production", "Production",
+                                                                                       "SANDBOX")
+    assert engine.connection("prod", base=tmp_path) == info  # kept with the record, shown on every page
+    assert engine.check_health("prod", base=tmp_path).status == "connected"  # a warning, not a failure
+
+
+def test_given_sandbox_chosen_when_the_org_is_production_then_mismatch_shown_and_badge_says_production(
+        tmp_path: Path, localorg: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CONSOLE_SECRET_KEY", raising=False)
+    assert localorg.org.is_sandbox is False
+
+    info = connect_through(localorg, environment("sandbox"), name="uat", base=tmp_path)
+
+    assert info.is_sandbox is False
+    assert info.environment_mismatch and "You chose Sandbox but this org is a production org" in info.environment_mismatch
+    assert "IsSandbox = false" in info.environment_mismatch
+    assert (info.environment.kind, info.environment.badge) == ("sandbox", "PRODUCTION")
+    assert engine.connection("uat", base=tmp_path) == info
 
 
 def test_given_web_connected_user_deactivated_when_health_checked_then_needs_reconnect_user_inactive(

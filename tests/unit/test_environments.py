@@ -111,3 +111,14 @@ def test_given_environment_when_round_tripped_through_dict_then_equal() -> None:
 def test_given_a_token_host_when_asked_if_production_login_then_only_production_families(url: str | None,
                                                                                        production: bool) -> None:
     assert is_production_login_host(url) is production
+
+
+def test_given_the_org_found_when_it_contradicts_the_choice_then_only_the_badge_follows_the_org() -> None:
+    production, sandbox = environment("production"), environment("sandbox")
+    assert production.as_found(False) is production and sandbox.as_found(True) is sandbox
+    found = production.as_found(True)
+    assert (found.kind, found.label, found.login_url, found.expects_sandbox, found.badge) == (
+        "production", "Production", "https://login.salesforce.com", False, "SANDBOX")
+    assert sandbox.as_found(False).badge == "PRODUCTION"
+    scratch = environment("custom", "https://acme.scratch.my.salesforce.com")  # expects nothing: badge as chosen
+    assert scratch.as_found(False) is scratch and scratch.as_found(True) is scratch
