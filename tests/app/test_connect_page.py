@@ -8,8 +8,10 @@ import pytest
 import requests
 
 from core import engine
+from core.environments import environment
 from core.tokens import TokenStore
 from tests.fixtures.app import sign_in_over_http
+from tests.fixtures.connections import connect_through
 from ui import settings
 
 CONNECT = "pages/connect.py"
@@ -177,6 +179,20 @@ def test_given_a_connected_integration_user_when_connect_opens_then_org_user_pro
     assert info.profile and info.profile in text
     assert ":blue-badge[:material/toys: DEMO]" in text
     assert not _button(at, "Disconnect").disabled
+
+
+def test_given_production_chosen_for_a_sandbox_org_when_connect_opens_then_mismatch_warning_and_sandbox_badge(
+        console: Any, fresh_localorg: Any) -> None:
+    fresh_localorg.set_organization(IsSandbox=True)
+    info = connect_through(fresh_localorg, environment("production"), name="prod")
+    at = console(CONNECT, query={"connection": "prod"})
+    at.run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == [info.environment_mismatch]
+    assert "You chose Production but this org is a sandbox" in at.warning[0].value
+    text = _texts(at)
+    assert "IsSandbox:** yes" in text and "**Environment:** Production" in text and "Connected" in text
+    assert ":orange-badge[:material/science: SANDBOX]" in text and "PRODUCTION]" not in text
 
 
 def test_given_a_person_connected_when_connect_opens_then_integration_user_is_recommended(

@@ -7,8 +7,10 @@ from typing import Any
 import pytest
 
 from core import engine
+from core.environments import environment
 from core.tokens import TokenStore
 from tests.app.test_connect_page import _texts
+from tests.fixtures.connections import connect_through
 from tests.fixtures.tokens import damage_record
 
 OPERATOR = engine.Actor("test operator", "operator")
@@ -79,6 +81,24 @@ def test_given_a_connection_when_overview_opens_then_health_org_user_and_api_usa
     progress_text = at.get("progress")[0].proto.text
     assert f"of {limit:,}" in progress_text
     assert "Snapshot age" in text
+
+
+def test_given_environments_that_contradict_their_orgs_when_overview_opens_then_each_warns_and_badges_the_org(
+        console: Any, fresh_localorg: Any, localorg: Any) -> None:
+    fresh_localorg.set_organization(IsSandbox=True)
+    prod = connect_through(fresh_localorg, environment("production"), name="prod")  # lands in a sandbox
+    uat = connect_through(localorg, environment("sandbox"), name="uat")  # lands in a production org
+    at = console("pages/overview.py")
+    at.run()
+    assert not at.exception
+    assert sorted(w.value for w in at.warning) == sorted([prod.environment_mismatch, uat.environment_mismatch])
+    assert any("You chose Sandbox but this org is a production org" in w.value for w in at.warning)
+    text = _texts(at)
+    assert "· sandbox  \n**User:**" in text and "· not a sandbox  \n**User:**" in text
+    assert [h.value for h in at.subheader][:2] == ["prod (current)", "uat"]
+    environment_badges = [m.value for m in at.main.markdown if "badge[" in m.value and "check_circle" not in m.value]
+    assert environment_badges == [":orange-badge[:material/science: SANDBOX]", ":red-badge[:material/warning: PRODUCTION]"]
+    assert text.count("Connected") >= 2
 
 
 def test_given_a_dropped_connection_when_overview_opens_then_needs_reconnect_with_a_link_to_fix(
