@@ -25,8 +25,11 @@ run: venv
 	$(PY) -m core demo start
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
-## Set up and run every test: unit, org (localorg over HTTPS), app (AppTest), browser (Chromium).
+## Set up and run every test: lint (ruff), the rooms' import contracts, unit, org (localorg over HTTPS),
+## app (AppTest), browser (Chromium).
 test: dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 bench: dev

@@ -1,0 +1,1 @@
+"""Enrich: record → match key, enrichment sources (providers/), the field mapping, its transforms and linter."""

@@ -1,0 +1,1 @@
+"""Sign-in: OAuth endpoints and pages, tokens and API usage, identity payloads."""
