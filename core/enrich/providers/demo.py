@@ -162,9 +162,13 @@ def person_profiles(emails: Sequence[str]) -> pd.DataFrame:
     keys = pd.Series(idx, index=idx, dtype=STRING)
     local = keys.str.split("@").str[0].str.split("+").str[0]
     full_name = local.str.replace(r"[._\-]+", " ", regex=True).str.replace(r"\d+", "", regex=True).str.strip().str.title()
+    full_name = full_name.mask(full_name.eq("")).astype(STRING)
+    parts = full_name.str.split(" ", n=1)
     return pd.DataFrame(
         {
-            "person.name.fullName": full_name.mask(full_name.eq("")).astype(STRING),
+            "person.name.fullName": full_name,
+            "person.name.givenName": parts.str[0].astype(STRING),
+            "person.name.familyName": parts.str[1].astype(STRING),
             "person.employment.title": pd.Series(titles[title, 0], index=idx, dtype=STRING),
             "person.employment.role": pd.Series(titles[title, 1], index=idx, dtype=STRING),
             "person.employment.seniority": pd.Series(titles[title, 2], index=idx, dtype=STRING),

@@ -1,0 +1,178 @@
+"""The sync preview: records as read → match keys → enrichment lookup → mapping → the guard's diff, and its pages.
+
+Pure over frames and a provider: `build()` takes the records of a snapshot (index Id) and returns every
+(record, field) cell with its verdict, the totals and each record's match result. `select()` and `page()`
+filter and cut it for a page without copying the million-row frame: only the rows of one page are
+materialised as a table.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from core.enrich import matching
+from core.enrich.mapping import Mapping, apply
+from core.enrich.providers.base import Provider
+from core.enrich.transforms import Note
+from core.fields import FieldSpec
+from core.sync import diff
+from core.sync.guard import is_blank
+
+MATCH_RESULTS: tuple[str, ...] = ("matched", "no_data", "free_mail", "invalid_key", "no_key")
+"""Per record: the source had data for its key; had none; the key was a free-mail domain; the Website or Email
+was not a valid key; the record had neither."""
+_PROBLEM_TO_RESULT = {"free_mail": "free_mail", "invalid_email": "invalid_key", "invalid_website": "invalid_key",
+                      "no_key": "no_key"}
+NAME_FIELDS = ("Name", "Company", "LastName")
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a sync would do to one object: cells (diff.compute's rows), per-record facts, totals, mapping notes."""
+
+    sobject: str
+    cells: pd.DataFrame
+    records: pd.DataFrame
+    totals: pd.DataFrame
+    filled: pd.Series
+    notes: list[Note] = field(default_factory=list)
+
+    @property
+    def fields(self) -> list[str]:
+        """The mapped fields, in the cells' order."""
+        return [str(f) for f in self.totals.index]
+
+    def match_counts(self) -> dict[str, int]:
+        """How many records got each match result (every result present, zero included)."""
+        counts = self.records["match"].value_counts()
+        return {r: int(counts.get(r, 0)) for r in MATCH_RESULTS}
+
+    def verdict_counts(self) -> dict[str, int]:
+        """Cells per verdict over every field."""
+        return {str(v): int(self.totals[v].sum()) for v in diff.VERDICTS}
+
+
+def _lookup(provider: Provider, keys: pd.Series, emails: pd.Series | None, index: pd.Index) -> pd.DataFrame:
+    """One provider call for every domain and email key; company attributes by domain, person ones by email."""
+    wanted = keys.dropna().unique().tolist()
+    if emails is not None:
+        wanted += emails.dropna().unique().tolist()
+    found = provider.lookup(wanted)
+    company = found.reindex(keys.to_numpy()).set_axis(index)
+    if emails is None:
+        return company
+    person_columns = [c for c in found.columns if str(c).startswith("person.")]
+    if not person_columns:
+        return company
+    person = found[person_columns].reindex(emails.to_numpy()).set_axis(index)
+    return pd.concat([company.drop(columns=person_columns), person], axis=1)
+
+
+def _record_facts(current: pd.DataFrame, keys: pd.DataFrame, enrichment: pd.DataFrame) -> pd.DataFrame:
+    """Per record: display name, owner, match key and source, match result and its detail."""
+    name_field = next((f for f in NAME_FIELDS if f in current.columns), None)
+    name = current[name_field] if name_field else pd.Series(pd.NA, index=current.index)
+    owner = current["OwnerId"] if "OwnerId" in current.columns else pd.Series(pd.NA, index=current.index)
+    has_data = enrichment.notna().any(axis=1) if len(enrichment.columns) else pd.Series(False, index=current.index)
+    problem = keys["problem"].astype("object").map(_PROBLEM_TO_RESULT)
+    result = np.where(keys["key"].notna().to_numpy(), np.where(has_data.to_numpy(), "matched", "no_data"),
+                      problem.fillna("no_key").to_numpy())
+    return pd.DataFrame({
+        "name": name.astype("string"), "owner": owner.astype("string"), "key": keys["key"],
+        "key_source": keys["key_source"],
+        "match": pd.Categorical(result, categories=MATCH_RESULTS), "detail": keys["detail"],
+    }, index=current.index)
+
+
+def build(current: pd.DataFrame, sobject: str, mapping: Mapping, provider: Provider,
+          specs: dict[str, FieldSpec]) -> Preview:
+    """The whole preview of one object from its records as read (index Id; the mapped fields, Website/Email,
+    a name field and OwnerId where present). Nothing is written and Salesforce is not called."""
+    keys = matching.match_keys(current, sobject)
+    emails = matching.email_keys(current) if sobject in ("Lead", "Contact") and "Email" in current.columns else None
+    enrichment = _lookup(provider, keys["key"], emails, current.index)
+    proposed, notes = apply(mapping, enrichment, specs)
+    cells = diff.compute(current, proposed, specs, mapping.placeholders)
+    filled = pd.Series({f: int((~is_blank(current[f], _spec(specs, f), mapping.placeholders)).sum())
+                        for f in proposed.columns}, dtype="int64")
+    return Preview(sobject, cells, _record_facts(current, keys, enrichment), diff.totals(cells), filled, notes)
+
+
+def _spec(specs: dict[str, FieldSpec], name: str) -> FieldSpec:
+    return specs.get(name) or FieldSpec(name=name, type="string", updateable=False, label=name)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the preview table shows; every part is optional and they combine with AND."""
+
+    verdicts: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ()
+    matches: tuple[str, ...] = ()
+    owners: tuple[str, ...] = ()
+    search: str = ""
+
+
+def select(preview: Preview, filters: Filters) -> np.ndarray:
+    """Positions of the cells that pass the filters, in the cells' order (field by field, records in order)."""
+    cells, records = preview.cells, preview.records
+    n = len(records)
+    keep = np.ones(len(cells), dtype=bool)
+    if filters.verdicts:
+        keep &= cells["verdict"].isin(filters.verdicts).to_numpy()
+    if filters.fields:
+        keep &= cells["field"].isin(filters.fields).to_numpy()
+    record_keep = np.ones(n, dtype=bool)
+    if filters.matches:
+        record_keep &= records["match"].isin(filters.matches).to_numpy()
+    if filters.owners:
+        record_keep &= records["owner"].isin(filters.owners).fillna(False).to_numpy(dtype=bool)
+    if filters.search:
+        needle = filters.search.strip().lower()
+        hit = (records["name"].str.lower().str.contains(needle, regex=False).fillna(False)
+               | pd.Series(records.index, index=records.index).str.lower().str.startswith(needle).fillna(False)
+               | records["key"].str.contains(needle, regex=False).fillna(False))
+        record_keep &= hit.to_numpy(dtype=bool)
+    if n and not record_keep.all():
+        keep &= np.tile(record_keep, len(cells) // n)
+    return np.flatnonzero(keep)
+
+
+def page(preview: Preview, positions: np.ndarray, offset: int, limit: int) -> pd.DataFrame:
+    """One page of the selected cells as a table: Id, name, field, current, proposed, verdict, reason, match, key.
+
+    Only these rows are built; a cell at position p belongs to record p mod n (cells are field-major)."""
+    chosen = positions[offset:offset + limit]
+    n = max(len(preview.records), 1)
+    rows = preview.cells.iloc[chosen]
+    facts = preview.records.iloc[chosen % n]
+    return pd.DataFrame({
+        "Id": rows["Id"].to_numpy(), "name": facts["name"].to_numpy(), "field": rows["field"].astype(str).to_numpy(),
+        "current": rows["current"].to_numpy(), "proposed": rows["proposed"].to_numpy(),
+        "verdict": rows["verdict"].astype(str).to_numpy(), "reason": rows["reason"].astype(str).to_numpy(),
+        "match": facts["match"].astype(str).to_numpy(), "key": facts["key"].to_numpy(),
+        "owner": facts["owner"].to_numpy(),
+    })
+
+
+def record(preview: Preview, record_id: str) -> pd.DataFrame:
+    """Every mapped field of one record: current, proposed, verdict, reason (empty when the Id is not here)."""
+    cells = preview.cells
+    return cells.loc[cells["Id"] == record_id, ["field", "current", "proposed", "verdict", "reason"]].reset_index(
+        drop=True)
+
+
+def fill_rates(preview: Preview) -> pd.DataFrame:
+    """Per field: the share of records holding a value now and after the sync (now + fills), for the chart."""
+    n = max(len(preview.records), 1)
+    now = preview.filled.reindex(preview.totals.index).fillna(0).to_numpy()
+    return pd.DataFrame({"field": list(preview.totals.index), "before": now / n,
+                         "after": (now + preview.totals["fill"].to_numpy()) / n})
+
+
+def unique_owners(preview: Preview) -> Sequence[str]:
+    """The owners present, for the owner filter."""
+    return sorted(preview.records["owner"].dropna().unique().tolist())
