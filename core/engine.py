@@ -6,10 +6,16 @@ Every function finds the data directory through settings.data_dir() (CONSOLE_DAT
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+import pandas as pd
 
 from core import cache as shared_cache
 from core import errors, settings
+from core import preview as preview_
 from core.connect import demo, oauth
 from core.connect.connections import (
     Actor,
@@ -33,7 +39,10 @@ from core.connect.login import (
     connected_app_from_env,
 )
 from core.connect.tokens import TokenRecord, TokenStore
+from core.enrich.mapping import Mapping, default_mapping
+from core.enrich.providers.demo import DemoProvider
 from core.errors import ConsoleError, Reconnect
+from core.fields import field_specs
 from core.salesforce import OrgClient
 
 __all__ = [
@@ -203,3 +212,118 @@ def disconnect(name: str, *, actor: Actor, force: bool = False, base: Path | Non
     _forget_client(root, name)
     shared_cache.evict_connection(name, root)
     return revoked
+
+
+# --- Preview (issue 13): the cells a sync would write, shared by every viewer of the same data --------------------
+
+PREVIEW_OBJECTS: tuple[str, ...] = ("Account", "Lead", "Contact")
+_KEY_FIELDS = ("Website", "Email", "Name", "Company", "LastName", "OwnerId")
+_previews: dict[tuple, preview_.Preview] = {}
+_previews_guard = threading.Lock()
+
+
+@dataclass(frozen=True)
+class PreviewView:
+    """A preview with what a page says about it: the data's age, where records live, and the source used."""
+
+    preview: preview_.Preview
+    fetched_at: datetime
+    instance_url: str
+    source: str
+    mapping: Mapping
+
+
+def _preview_records(client: OrgClient, sobject: str, fields: list[str]) -> tuple[pd.DataFrame, datetime]:
+    """The records a preview judges: Id, the mapped fields, the key and name fields and OwnerId, as readable."""
+    readable = set(field_specs(client.describe(sobject)))
+    columns = list(dict.fromkeys(["Id", *(f for f in [*fields, *_KEY_FIELDS] if f in readable)]))
+    rows = [row for page in client.query_pages(f"SELECT {', '.join(columns)} FROM {sobject}") for row in page]
+    frame = pd.DataFrame(rows, columns=["attributes", *columns]).drop(columns="attributes").set_index("Id")
+    return frame, datetime.now(UTC)
+
+
+def preview(name: str, sobject: str, *, base: Path | None = None) -> PreviewView:
+    """What a sync of `sobject` would do for connection `name`: every (record, field) cell with its verdict.
+
+    Nothing is written. The mapping is the default for the object and the source the demo source; one
+    preview per connection, object and data version is kept in this process, so viewers share it.
+    """
+    if sobject not in PREVIEW_OBJECTS:
+        raise errors.BadInput(f"There is no preview for {sobject!r}.",
+                              fix=f"Choose one of {', '.join(PREVIEW_OBJECTS)}.", cause="unknown_object")
+    root = settings.data_dir(base)
+    client = open_client(name, base=root)
+    plan = default_mapping(sobject)
+    specs = field_specs(client.describe(sobject))
+    provider = DemoProvider()
+    key = (root, name, sobject, plan.to_json(), provider.name)
+    with _previews_guard:
+        cached = _previews.get(key)
+    if cached is not None:
+        return cached
+    current, fetched_at = _preview_records(client, sobject, list(plan.field_names()))
+    for missing in (f for f in plan.field_names() if f not in current.columns):
+        current[missing] = pd.Series(pd.NA, index=current.index, dtype="string")  # unreadable: no_access
+    view = PreviewView(preview_.build(current, sobject, plan, provider, specs), fetched_at, client.instance_url,
+                       provider.name, plan)
+    with _previews_guard:
+        _previews[key] = view
+    return view
+
+
+def forget_previews(name: str | None = None) -> None:
+    """Drop this process's kept previews (of one connection, or all): the next preview reads again."""
+    with _previews_guard:
+        for key in [k for k in _previews if name is None or k[1] == name]:
+            del _previews[key]
+
+
+PreviewFilters = preview_.Filters
+
+
+def select_cells(result: preview_.Preview, filters: preview_.Filters) -> Any:
+    """Positions of the cells that pass the filters (see core.preview.select)."""
+    return preview_.select(result, filters)
+
+
+def cells_page(result: preview_.Preview, positions: Any, offset: int, limit: int) -> pd.DataFrame:
+    """One page of selected cells as a table (see core.preview.page)."""
+    return preview_.page(result, positions, offset, limit)
+
+
+def preview_record(result: preview_.Preview, record_id: str) -> tuple[dict[str, Any], pd.DataFrame] | None:
+    """One record's facts (name, owner, key, match) and every mapped field's cell, or None when it is not here."""
+    if record_id not in result.records.index:
+        return None
+    facts = result.records.loc[record_id]
+    return ({"Id": record_id, **{k: (None if pd.isna(v) else str(v)) for k, v in facts.items()}},
+            preview_.record(result, record_id))
+
+
+def preview_owners(result: preview_.Preview) -> list[str]:
+    """The record owners present in a preview, for the owner filter."""
+    return list(preview_.unique_owners(result))
+
+
+def fill_rates(result: preview_.Preview) -> pd.DataFrame:
+    """Per field: share of records with a value now and after the sync."""
+    return preview_.fill_rates(result)
+
+
+def records_to_write(result: preview_.Preview) -> int:
+    """How many records have at least one cell to fill (what a write would touch)."""
+    cells = result.cells
+    return int(cells.loc[cells["verdict"] == "fill", "Id"].nunique())
+
+
+def age_text(moment: datetime, now: datetime | None = None) -> str:
+    """'2 h 10 min ago'-style age of a moment, for the line that says how old the data on a page is."""
+    seconds = int(((now or datetime.now(UTC)) - moment).total_seconds())
+    if seconds < 60:
+        return "just now" if seconds < 5 else f"{seconds} s ago"
+    minutes, hours = seconds // 60, seconds // 3600
+    if hours == 0:
+        return f"{minutes} min ago"
+    if hours < 48:
+        return f"{hours} h {minutes % 60} min ago"
+    return f"{hours // 24} days ago"

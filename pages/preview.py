@@ -1,15 +1,144 @@
-"""Preview: what a sync would change, cell by cell (placeholder until its issue lands)."""
+"""Preview: what would a sync change? Every cell's current value, proposed value and verdict, before anything is written."""
 from __future__ import annotations
 
+import altair as alt
+import pandas as pd
 import streamlit as st
 
-from ui import frame
+from core import engine
+from core.errors import ConsoleError
+from ui import frame, palette, urlstate
+
+PAGE_SIZE = 200
 
 frame.ensure_router()
 st.title("Preview")
-st.info(
-    "Coming with the preview issue: for each record and field, the current value, the proposed value and a "
-    "verdict with its reason (fill, keep, same, no data, invalid, no access), with totals and charts; "
-    "operators approve all or a subset and apply — only blank fields are ever written.",
-    icon=":material/construction:",
-)
+st.caption("What would a sync change? Each blank field the enrichment would fill and each value it keeps — "
+           "nothing is written from this page until an operator applies it.")
+
+name = frame.current_name()
+if not name:
+    st.info("No org is connected yet: connect one to preview what a sync would write.", icon=":material/link:")
+    st.page_link("pages/connect.py", label="Connect an org", icon=":material/link:")
+    st.stop()
+
+sobject = urlstate.choice("object", engine.PREVIEW_OBJECTS, "Account")
+sobject = st.segmented_control("Object", engine.PREVIEW_OBJECTS, default=sobject, key="preview_object") or sobject
+urlstate.write("object", sobject, "Account")
+
+try:
+    with st.spinner(f"Reading {sobject} records and judging every cell…"):
+        view = engine.preview(name, sobject)
+except ConsoleError as error:
+    st.error(error.message, icon=":material/error:")
+    st.caption(f"Fix: {error.fix}")
+    st.stop()
+
+result = view.preview
+age = engine.age_text(view.fetched_at)
+st.caption(f"Records read {age} · enrichment source: {view.source} · mapping: {view.mapping.sobject} "
+           f"({len(view.mapping.fields)} fields)")
+
+# --- headline numbers --------------------------------------------------------------------------------------------
+verdicts = result.verdict_counts()
+records_with_fill = engine.records_to_write(result)
+cols = st.columns(6)
+cols[0].metric("Records", f"{len(result.records):,}")
+cols[1].metric("Cells to fill", f"{verdicts['fill']:,}", help=f"in {records_with_fill:,} records")
+cols[2].metric("Values kept", f"{verdicts['keep']:,}", help="hold a value already: never overwritten")
+cols[3].metric("No data", f"{verdicts['no_data']:,}")
+cols[4].metric("Invalid", f"{verdicts['invalid']:,}", help="the value does not fit the field")
+cols[5].metric("No access", f"{verdicts['no_access']:,}", help="the connected user cannot edit the field")
+
+# --- charts ------------------------------------------------------------------------------------------------------
+rates, by_verdict, matches = st.tabs(["Fill rate before / after", "Verdicts per field", "Match results"])
+with rates:
+    fill = engine.fill_rates(result).melt("field", var_name="when", value_name="share")
+    st.altair_chart(alt.Chart(fill).mark_bar().encode(
+        y=alt.Y("field:N", title=None, sort=None), x=alt.X("share:Q", title="records with a value", axis=alt.Axis(format="%")),
+        yOffset=alt.YOffset("when:N", sort=["before", "after"]),
+        color=alt.Color("when:N", title=None, sort=["before", "after"], scale=alt.Scale(range=["#b0bec5", "#2e7d32"])),
+        tooltip=["field", "when", alt.Tooltip("share:Q", format=".1%")]), width="stretch")
+with by_verdict:
+    totals = result.totals.drop(columns="total").reset_index().melt("field", var_name="verdict", value_name="cells")
+    totals["label"] = totals["verdict"].map(lambda v: palette.label(palette.VERDICTS, v))
+    domain, colours = palette.scale(palette.VERDICTS)
+    st.altair_chart(alt.Chart(totals).mark_bar().encode(
+        y=alt.Y("field:N", title=None, sort=None), x=alt.X("cells:Q", title="cells", stack="normalize",
+                                                         axis=alt.Axis(format="%")),
+        color=alt.Color("verdict:N", scale=alt.Scale(domain=domain, range=colours), title="verdict"),
+        order=alt.Order("verdict_order:Q"),
+        tooltip=["field", "label", "verdict", "cells"]).transform_calculate(
+            verdict_order=f"indexof({domain!r}, datum.verdict)"), width="stretch")
+with matches:
+    counts = pd.DataFrame({"match": list(result.match_counts()), "records": list(result.match_counts().values())})
+    counts["label"] = counts["match"].map(lambda m: palette.label(palette.MATCHES, m))
+    domain, colours = palette.scale(palette.MATCHES)
+    st.altair_chart(alt.Chart(counts).mark_bar().encode(
+        y=alt.Y("label:N", title=None, sort=None), x=alt.X("records:Q", title="records"),
+        color=alt.Color("match:N", scale=alt.Scale(domain=domain, range=colours), legend=None),
+        tooltip=["label", "match", "records"]), width="stretch")
+
+# --- the cells ---------------------------------------------------------------------------------------------------
+st.subheader("Cells")
+f1, f2, f3, f4 = st.columns([2, 2, 2, 2])
+chosen_verdicts = urlstate.multiselect(f1, "Verdict", "verdict", list(palette.VERDICTS),
+                                       lambda v: palette.label(palette.VERDICTS, v))
+chosen_fields = urlstate.multiselect(f2, "Field", "field", result.fields)
+chosen_matches = urlstate.multiselect(f3, "Match", "match", list(palette.MATCHES),
+                                      lambda m: palette.label(palette.MATCHES, m))
+chosen_owners = urlstate.multiselect(f4, "Owner", "owner", engine.preview_owners(result))
+search = urlstate.text("Search a record (name, Id or key)", "q")
+filters = engine.PreviewFilters(tuple(chosen_verdicts), tuple(chosen_fields), tuple(chosen_matches),
+                                tuple(chosen_owners), search)
+positions = engine.select_cells(result, filters)
+pages = max(1, -(-len(positions) // PAGE_SIZE))
+page_no = urlstate.number("page", 1, pages)
+if pages > 1:
+    page_no = st.number_input(f"Page (of {pages:,})", 1, pages, page_no, key="preview_page")
+    urlstate.write("page", str(page_no), "1")
+first = (page_no - 1) * PAGE_SIZE
+table = engine.cells_page(result, positions, first, PAGE_SIZE)
+if len(positions):
+    st.caption(f"Cells {first + 1:,}–{first + len(table):,} of {len(positions):,}")
+else:
+    st.caption("No cell matches these filters.")
+table["link"] = view.instance_url.rstrip("/") + "/" + table["Id"]
+table["verdict"] = table["verdict"].map(lambda v: palette.label(palette.VERDICTS, v))
+table["match"] = table["match"].map(lambda m: palette.label(palette.MATCHES, m))
+picked = st.dataframe(
+    table[["link", "name", "field", "current", "proposed", "verdict", "reason", "match", "key", "owner", "Id"]],
+    hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="preview_cells",
+    column_config={
+        "link": st.column_config.LinkColumn("Record", display_text=r"https?://.*/(\w+)$",
+                                            help="Open the record in Salesforce"),
+        "name": st.column_config.TextColumn("Name"), "field": st.column_config.TextColumn("Field"),
+        "current": st.column_config.TextColumn("Current value"), "proposed": st.column_config.TextColumn("Proposed"),
+        "reason": st.column_config.TextColumn("Reason"), "key": st.column_config.TextColumn("Match key"),
+        "owner": st.column_config.TextColumn("Owner"),
+        "verdict": st.column_config.TextColumn("Verdict", help="; ".join(f"{v[0]}: {v[2]}" for v in palette.VERDICTS.values())),
+        "match": st.column_config.TextColumn("Match"),
+        "Id": None,
+    })
+download = engine.cells_page(result, positions, 0, len(positions))
+st.download_button("Download these cells (CSV)", download.to_csv(index=False).encode(), f"preview-{sobject}.csv",
+                   "text/csv", icon=":material/download:")
+
+# --- one record --------------------------------------------------------------------------------------------------
+rows = picked.selection.rows if picked and picked.selection else []
+if rows:
+    urlstate.write("record", str(table.iloc[rows[0]]["Id"]), "")
+record_id = st.query_params.get("record", "")
+if record_id:
+    detail = engine.preview_record(result, record_id)
+    st.subheader("Record")
+    if detail is None:
+        st.warning("The linked record is not in this preview (another object, deleted, or not visible to this user).",
+                   icon=":material/search_off:")
+        st.code(record_id, language=None)
+    else:
+        facts, cells = detail
+        st.link_button("Open in Salesforce", f"{view.instance_url.rstrip('/')}/{record_id}", icon=":material/open_in_new:")
+        st.dataframe(pd.DataFrame([facts]), hide_index=True, width="stretch")
+        cells["verdict"] = cells["verdict"].map(lambda v: palette.label(palette.VERDICTS, v))
+        st.dataframe(cells, hide_index=True, width="stretch")

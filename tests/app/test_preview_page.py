@@ -1,0 +1,67 @@
+"""AppTest of the Preview page: numbers that agree with the engine, filters and the record read from the URL."""
+from __future__ import annotations
+
+from typing import Any
+
+from core import engine
+from tests.app.test_connect_page import _texts
+
+OPERATOR = engine.Actor("test operator", "operator")
+
+
+def _open(console: Any, **query: str) -> Any:
+    engine.forget_previews()
+    at = console("pages/preview.py", query={"connection": "demo", **query})
+    at.run(timeout=60)
+    assert not at.exception, at.exception
+    return at
+
+
+def _metric(at: Any, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_given_the_demo_org_when_the_preview_opens_on_leads_then_headline_numbers_match_the_engine(
+        console: Any, demo_org: Any) -> None:
+    engine.connect_password_demo("integration@demo.test", actor=OPERATOR)
+    at = _open(console, object="Lead")
+    expected = engine.preview("demo", "Lead").preview
+    assert _metric(at, "Records") == f"{len(expected.records):,}"
+    assert _metric(at, "Cells to fill") == f"{expected.verdict_counts()['fill']:,}"
+    assert _metric(at, "Values kept") == f"{expected.verdict_counts()['keep']:,}"
+    assert at.query_params["object"] == "Lead"
+    table = at.dataframe[0].value
+    assert 0 < len(table) <= 200  # one page, never the whole preview
+
+
+def test_given_filters_in_the_url_when_the_preview_opens_then_only_matching_cells_show(
+        console: Any, demo_org: Any) -> None:
+    engine.connect_password_demo("integration@demo.test", actor=OPERATOR)
+    at = _open(console, object="Account", verdict="fill", field="Industry")
+    table = at.dataframe[0].value
+    assert len(table) > 0
+    assert set(table["verdict"]) == {"Fill"} and set(table["field"]) == {"Industry"}
+    blank_or_placeholder = table["current"].fillna("").str.strip().isin(["", "[[unknown]]"])
+    assert blank_or_placeholder.all()  # only blanks (and the placeholder, which counts as blank) are filled
+    assert at.multiselect[0].value == ["fill"] and at.multiselect[1].value == ["Industry"]
+
+
+def test_given_a_linked_record_when_the_preview_opens_then_its_fields_show_and_an_unknown_one_says_so(
+        console: Any, demo_org: Any) -> None:
+    engine.connect_password_demo("integration@demo.test", actor=OPERATOR)
+    result = engine.preview("demo", "Account").preview
+    record_id = str(result.records.index[0])
+    at = _open(console, object="Account", record=record_id)
+    cells = at.dataframe[-1].value
+    assert len(cells) == len(result.fields) and set(cells["field"]) == set(result.fields)
+    missing = _open(console, object="Account", record="001000000000000AAA")
+    assert "not in this preview" in _texts(missing)
+
+
+def test_given_an_unknown_object_or_verdict_in_a_link_when_opened_then_the_page_says_so(
+        console: Any, demo_org: Any) -> None:
+    engine.connect_password_demo("integration@demo.test", actor=OPERATOR)
+    at = _open(console, object="Opportunity", verdict="fill,overwrite")
+    text = _texts(at)
+    assert "object = Opportunity" in text and "verdict = overwrite" in text
+    assert at.multiselect[0].value == ["fill"]
