@@ -60,6 +60,9 @@ class TokenRecord:
     environment_mismatch: str | None = None
     integration_user_hint: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    needs_reconnect: dict[str, Any] | None = None
+    """Set when a refresh was refused for good (invalid_grant...): the error's kind, cause, message and fix.
+    Every thread and process then answers with it and asks for no token until a new sign-in replaces the record."""
 
     def with_tokens(self, access_token: str, refresh_token: str | None, issued_at: str,
                     instance_url: str | None = None) -> TokenRecord:
@@ -185,8 +188,12 @@ class TokenStore:
         with self._db() as db:
             return [r[0] for r in db.execute("SELECT name FROM connection ORDER BY name")]
 
-    def update(self, name: str, **changes: Any) -> TokenRecord:
-        """Atomically change fields of the stored record (BEGIN IMMEDIATE: no interleaving across processes)."""
+    def update(self, name: str, *, if_access_token: str | None = None, **changes: Any) -> TokenRecord:
+        """Atomically change fields of the stored record (BEGIN IMMEDIATE: no interleaving across processes).
+
+        With `if_access_token`, change nothing unless the record still holds that access token, and
+        return the stored record as it is: a refresh begun before a new sign-in must not touch the new one.
+        """
         with self._db() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -195,6 +202,9 @@ class TokenStore:
                     raise Reconnect(f"The connection {name!r} was disconnected.", fix="Connect it again.",
                                     cause="not_connected")
                 record = self._decrypt(name, row[0])
+                if if_access_token is not None and record.access_token != if_access_token:
+                    db.execute("ROLLBACK")
+                    return record
                 if "access_token" in changes:  # a refresh: keep the refresh token unless a rotated one came
                     record = record.with_tokens(changes.pop("access_token"), changes.pop("refresh_token", None),
                                                 changes.pop("issued_at", record.issued_at),
@@ -209,10 +219,10 @@ class TokenStore:
         return record
 
     def update_tokens(self, name: str, access_token: str, refresh_token: str | None, issued_at: str,
-                      instance_url: str | None = None) -> TokenRecord:
+                      instance_url: str | None = None, *, if_access_token: str | None = None) -> TokenRecord:
         """Save the result of a refresh atomically; a rotated refresh token replaces the old one."""
         return self.update(name, access_token=access_token, refresh_token=refresh_token, issued_at=issued_at,
-                           instance_url=instance_url)
+                           instance_url=instance_url, if_access_token=if_access_token)
 
     def delete(self, name: str) -> bool:
         """Remove the record; True if there was one."""
