@@ -48,21 +48,6 @@ UNREADABLE_ENVIRONMENT = Environment("unknown", "", "Unknown (stored record unre
 
 
 @dataclass(frozen=True)
-class Actor:
-    """Who is acting: operators connect, disconnect and write; viewers only read."""
-
-    name: str
-    role: str
-
-
-def require_operator(actor: Actor, action: str) -> None:
-    """Refuse a state-changing action (connect, disconnect, write) to anyone but an operator."""
-    if actor.role != "operator":
-        raise errors.NotAllowed(f"{actor.name} is a {actor.role}; only operators can {action}.",
-                                fix="Ask an operator, or sign in to the console as one.", cause="not_operator")
-
-
-@dataclass(frozen=True)
 class ConnectedApp:
     """The connected app (External Client App) the console signs in through."""
 

@@ -11,9 +11,10 @@ from typing import Any
 
 from core import cache as shared_cache
 from core import demo, errors, oauth, settings
-from core.connections import Actor, ConnectedApp, ConnectionInfo, build_record, info_from, require_operator
+from core.connections import ConnectedApp, ConnectionInfo, build_record, info_from
 from core.environments import PRODUCTION_LOGIN, SANDBOX_LOGIN, Environment, environment
 from core.errors import ConsoleError, Reconnect
+from core.roles import Actor, require_operator
 from core.salesforce import OrgClient, StaticTokens
 from core.tokens import TokenStore
 

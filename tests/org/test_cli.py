@@ -29,9 +29,9 @@ def data_dir(tmp_path: Path) -> Iterator[Path]:
         demo.stop_demo_org(tmp_path)
 
 
-def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run `python -m core ARGS` with CONSOLE_DATA_DIR pointing at the test's directory."""
-    env = {k: v for k, v in os.environ.items() if k != "CONSOLE_SECRET_KEY"}
+def cli(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python -m core ARGS` with CONSOLE_DATA_DIR pointing at the test's directory (and `env` added)."""
+    env = {k: v for k, v in os.environ.items() if k != "CONSOLE_SECRET_KEY"} | (env or {})
     env["CONSOLE_DATA_DIR"] = str(data_dir)
     return subprocess.run([sys.executable, "-m", "core", *args], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=120)
@@ -207,3 +207,30 @@ def test_given_demo_org_database_damaged_when_cli_lists_then_degraded_with_log_a
     assert "cannot be read" in listed.stdout and "move that directory aside" in listed.stdout
     assert f"move {data_dir / 'demo-org'} aside" in listed.stdout
     assert database.read_bytes() == damaged
+
+
+def test_given_console_role_viewer_when_cli_connects_or_disconnects_then_refused_exit_77_and_nothing_changes(
+        data_dir: Path) -> None:
+    assert cli(data_dir, "connect", "--env", "demo", "--username", "integration@demo.test").returncode == 0
+    viewer = {"CONSOLE_ROLE": "viewer"}
+
+    connect = cli(data_dir, "connect", "--env", "demo", "--username", "auditor@demo.test", "--name", "audit", env=viewer)
+    assert connect.returncode == 77, connect.stdout + connect.stderr
+    assert "is a viewer (CONSOLE_ROLE is 'viewer'); only operators can connect orgs." in connect.stderr
+    assert "fix: " in connect.stderr and "Traceback" not in connect.stderr
+    disconnect = cli(data_dir, "disconnect", "demo", env=viewer)
+    assert disconnect.returncode == 77 and "only operators can disconnect orgs" in disconnect.stderr
+    as_json = cli(data_dir, "connect", "--env", "demo", "--username", "auditor@demo.test", "--json", env=viewer)
+    assert as_json.returncode == 77 and json.loads(as_json.stderr)["cause"] == "not_operator"
+
+    # Reading is for everyone; the connection is still there and still works.
+    listed = cli(data_dir, "connections", "--json", env=viewer)
+    assert listed.returncode == 0, listed.stderr
+    assert [(r["connection"]["name"], r["health"]["status"]) for r in json.loads(listed.stdout)] == [
+        ("demo", "connected")]
+    # An operator list the login user is not on refuses too; on it, the same command works.
+    user = {"USER": "cron-job"}
+    listed_out = cli(data_dir, "disconnect", "demo", env=user | {"CONSOLE_OPERATORS": "ops@example.com"})
+    assert listed_out.returncode == 77 and "cron-job is a viewer (not listed in CONSOLE_OPERATORS)" in listed_out.stderr
+    listed_in = cli(data_dir, "disconnect", "demo", env=user | {"CONSOLE_OPERATORS": "ops@example.com,cron-job"})
+    assert listed_in.returncode == 0, listed_in.stderr

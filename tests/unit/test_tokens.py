@@ -200,7 +200,7 @@ def test_given_an_unreadable_record_when_disconnected_then_kept_without_force_an
     monkeypatch.delenv("CONSOLE_SECRET_KEY", raising=False)
     TokenStore(tmp_path).save(_record("uat"))
     damage_record(tmp_path, "uat")
-    operator = engine.Actor("op", "operator")
+    operator = engine.Actor("op")
     with pytest.raises(Reconnect) as caught:
         engine.disconnect("uat", actor=operator, base=tmp_path)
     assert "force" in caught.value.fix
