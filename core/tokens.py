@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 import json
 import os
 import secrets
 import sqlite3
 import stat
-import threading
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -16,16 +16,11 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
 from core import settings
-from core.error_rules import KEY_FILE_OPEN, KEY_FILE_UNREADABLE, KEY_INVALID, RECORD_UNREADABLE, STORE_DAMAGED
+from core.error_rules import (KEY_ENV_INVALID, KEY_FILE_OPEN, KEY_FILE_UNREADABLE, KEY_INVALID, RECORD_UNREADABLE,
+                              STORE_DAMAGED)
 from core.errors import Reconnect
-
-_PBKDF2_ROUNDS = 390_000
-_derived: dict[tuple[str, bytes], bytes] = {}
-_derive_guard = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -80,20 +75,20 @@ def _record_from(data: dict[str, Any]) -> TokenRecord:
     return TokenRecord(**{k: v for k, v in data.items() if k in known})
 
 
-def _fernet_key_from_env(value: str, salt: bytes) -> bytes:
-    """CONSOLE_SECRET_KEY as a Fernet key when it is one, else PBKDF2-SHA256 of the passphrase."""
+def _key_from_env(value: str, key_file: Path) -> bytes:
+    """CONSOLE_SECRET_KEY as a Fernet key: 32 bytes in base64 (url-safe or standard alphabet), nothing else.
+
+    A passphrase is refused rather than stretched: a key made by Fernet.generate_key() has all its
+    256 bits, while `a` through any KDF would still be one guess away.
+    """
+    text = value.strip()
     try:
-        if len(base64.urlsafe_b64decode(value.encode("ascii"))) == 32:
-            return value.encode("ascii")
+        raw = base64.b64decode(text.replace("-", "+").replace("_", "/").encode("ascii"), validate=True)
     except (binascii.Error, ValueError, UnicodeEncodeError):
-        pass
-    with _derive_guard:
-        cached = _derived.get((value, salt))
-        if cached is None:
-            kdf = PBKDF2HMAC(algorithm=hashes.SHA256(), length=32, salt=salt, iterations=_PBKDF2_ROUNDS)
-            cached = base64.urlsafe_b64encode(kdf.derive(value.encode("utf-8")))
-            _derived[(value, salt)] = cached
-        return cached
+        raw = b""
+    if len(raw) != 32:
+        raise KEY_ENV_INVALID.error(path=key_file)
+    return base64.urlsafe_b64encode(raw)
 
 
 def _key_from_file(path: Path) -> bytes:
@@ -129,25 +124,22 @@ class TokenStore:
     def __init__(self, base: Path | None = None) -> None:
         self.base = base if base is not None else settings.data_dir()
         self.path = settings.tokens_path(self.base)
+        key_file = settings.secret_key_path(self.base)
+        secret = os.environ.get("CONSOLE_SECRET_KEY")
+        key = _key_from_env(secret, key_file) if secret else _key_from_file(key_file)
+        try:
+            self._fernet = Fernet(key)
+        except ValueError as exc:
+            raise KEY_INVALID.error(path=key_file, detail=str(exc).rstrip(".")) from None
+        # Names the key without revealing it: what the cache remembers about a connection is kept per key.
+        self.key_fingerprint = hmac.new(base64.urlsafe_b64decode(key), b"console cache", "sha256").hexdigest()[:16]
         with self._db() as db, db:
             db.execute("CREATE TABLE IF NOT EXISTS connection (name TEXT PRIMARY KEY, record BLOB NOT NULL, "
                        "updated_at REAL NOT NULL)")
-            db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
-            db.execute("INSERT OR IGNORE INTO meta VALUES ('salt', ?)", (os.urandom(16),))
-            salt = db.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()[0]
         try:
             os.chmod(self.path, 0o600)
         except OSError:
             pass
-        secret = os.environ.get("CONSOLE_SECRET_KEY")
-        if secret:
-            key = _fernet_key_from_env(secret, bytes(salt))
-        else:
-            key = _key_from_file(settings.secret_key_path(self.base))
-        try:
-            self._fernet = Fernet(key)
-        except ValueError as exc:
-            raise KEY_INVALID.error(path=settings.secret_key_path(self.base), detail=str(exc).rstrip(".")) from None
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 from dataclasses import asdict
@@ -234,3 +235,29 @@ def test_given_console_role_viewer_when_cli_connects_or_disconnects_then_refused
     assert listed_out.returncode == 77 and "cron-job is a viewer (not listed in CONSOLE_OPERATORS)" in listed_out.stderr
     listed_in = cli(data_dir, "disconnect", "demo", env=user | {"CONSOLE_OPERATORS": "ops@example.com,cron-job"})
     assert listed_in.returncode == 0, listed_in.stderr
+
+
+def test_given_no_data_dir_when_the_cli_connects_then_the_directory_is_0700_and_nothing_in_it_is_open_to_others(
+        tmp_path: Path) -> None:
+    state = tmp_path / "state"  # created by the console, under the usual umask 022
+    try:
+        connected = cli(state, "connect", "--env", "demo", "--username", "integration@demo.test")
+        assert connected.returncode == 0, connected.stderr
+        assert cli(state, "connections").returncode == 0
+        assert stat.S_IMODE(state.stat().st_mode) == 0o700
+        paths = [state, *state.rglob("*")]
+        assert {"cache", "tokens.sqlite3", "secret.key", "demo-org"} <= {p.name for p in paths}
+        assert any(p.parent.name == "cache" for p in paths)  # the diskcache's own files too
+        open_to_others = {str(p.relative_to(tmp_path)): oct(stat.S_IMODE(p.stat().st_mode))
+                          for p in paths if stat.S_IMODE(p.stat().st_mode) & 0o077}
+        assert open_to_others == {}
+    finally:
+        demo.stop_demo_org(state)
+
+
+def test_given_a_data_dir_open_to_others_when_the_cli_uses_it_then_it_is_closed_to_0700(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    state.mkdir(mode=0o755)
+    state.chmod(0o755)
+    assert cli(state, "connections").returncode == 0
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700
