@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
+# Where the console listens: this machine only. HOST=0.0.0.0 exposes it to the network (README: Security).
+HOST   ?= 127.0.0.1
 
 .PHONY: run test venv dev demo bench clean
 
@@ -22,8 +24,9 @@ dev: $(VENV)/.installed-dev
 
 ## Start the demo org (if it is not running) and open the console on it.
 run: venv
+	@case "$(HOST)" in 127.*|localhost|::1) ;; *) echo "Serving on $(HOST): anyone who can reach it may use the console. Set roles first (README: Security).";; esac
 	$(PY) -m core demo start
-	$(PY) -m streamlit run app.py --server.port $(PORT)
+	$(PY) -m streamlit run app.py --server.address $(HOST) --server.port $(PORT)
 
 ## Set up and run every test: lint (ruff), the rooms' import contracts, unit, org (localorg over HTTPS),
 ## app (AppTest), browser (Chromium).

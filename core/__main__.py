@@ -12,18 +12,21 @@ from pathlib import Path
 
 from core import engine, settings
 from core.connect import demo
-from core.errors import ConsoleError, as_dict
+from core.errors import ConsoleError, NotAllowed, as_dict
+
+EXIT_NOT_ALLOWED = 77
+"""The exit code of an action the role does not allow (sysexits EX_NOPERM)."""
 
 
 def _actor() -> engine.Actor:
-    """The CLI runs as an operator named after the login user."""
+    """The CLI acts as the login user; core decides that identity's role from its settings (CONSOLE_ROLE, ...)."""
     name = os.environ.get("USER") or os.environ.get("USERNAME")
     if not name:
         try:
             name = getpass.getuser()
         except (KeyError, OSError):
             name = "cli"
-    return engine.Actor(name=name, role="operator")
+    return engine.Actor(name)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -130,7 +133,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; a ConsoleError prints its message and fix to stderr and exits 1."""
+    """Run one command; a ConsoleError prints its message and fix to stderr and exits 1 (77 when the role forbids it)."""
     args = _parser().parse_args(argv)
     try:
         if args.command == "connect":
@@ -147,12 +150,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                       "Setup → Connected Apps OAuth Usage.")
             return 0
         return _demo(args)
-    except ConsoleError as exc:
+    except ConsoleError as exc:  # a refusal for the role exits EX_NOPERM (77), any other failure 1
         if getattr(args, "json", False):
             print(json.dumps(as_dict(exc), indent=2), file=sys.stderr)
         else:
             print(f"error: {exc.message}\nfix: {exc.fix}", file=sys.stderr)
-        return 1
+        return EXIT_NOT_ALLOWED if isinstance(exc, NotAllowed) else 1
 
 
 if __name__ == "__main__":

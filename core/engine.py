@@ -15,10 +15,8 @@ import pandas as pd
 
 from core import cache as shared_cache
 from core import errors, settings
-from core import preview as preview_
 from core.connect import demo, oauth
 from core.connect.connections import (
-    Actor,
     ApiUsage,
     ConnectedApp,
     ConnectionInfo,
@@ -26,7 +24,6 @@ from core.connect.connections import (
     client_for,
     info_from,
     now_iso,
-    require_operator,
     unreadable_info,
 )
 from core.connect.environments import Environment, environment, my_domain_warnings
@@ -43,6 +40,7 @@ from core.enrich.mapping import Mapping, default_mapping
 from core.enrich.providers.demo import DemoProvider
 from core.errors import ConsoleError, Reconnect
 from core.fields import field_specs
+from core.roles import Actor, require_operator
 from core.salesforce import OrgClient
 
 __all__ = [
@@ -140,13 +138,19 @@ def check_health(name: str, *, base: Path | None = None) -> Health:
         health = _health_from(exc)
     else:
         _remember_usage(root, name, client)
-    shared_cache.cache(root).set(("health", name), health, tag=shared_cache.connection_tag(name))
+    shared_cache.cache(root).set(_health_key(root, name), health, tag=shared_cache.connection_tag(name))
     return health
 
 
+def _health_key(root: Path, name: str) -> tuple[str, str, str]:
+    """The cache key of a connection's last health, per secret key: a check made under another key is not reused."""
+    return "health", name, TokenStore(root).key_fingerprint
+
+
 def last_health(name: str, *, base: Path | None = None) -> Health | None:
-    """The result of the last check_health for `name`, without calling the org."""
-    return shared_cache.cache(settings.data_dir(base)).get(("health", name))
+    """The result of the last check_health for `name` under the current secret key, without calling the org."""
+    root = settings.data_dir(base)
+    return shared_cache.cache(root).get(_health_key(root, name))
 
 
 def _remember_usage(root: Path, name: str, client: OrgClient) -> None:

@@ -235,7 +235,14 @@ KEY_FILE_UNREADABLE = Rule(ConsoleError, "key_file_unreadable", "The key file {p
 KEY_INVALID = Rule(ConsoleError, "key_invalid", "The key file {path} does not hold a valid key ({detail}).",
                    "Restore the key file the connections were saved with, or set CONSOLE_SECRET_KEY to that key. "
                    "If it is lost, move the file aside and connect each org again.", False)
+KEY_ENV_INVALID = Rule(ConsoleError, "secret_key_invalid",
+                       "CONSOLE_SECRET_KEY is not a Fernet key (32 random bytes in base64, 44 characters); "
+                       "passphrases are not accepted.",
+                       "Make one with: python -c \"from cryptography.fernet import Fernet; "
+                       "print(Fernet.generate_key().decode())\" and keep it with the console's other secrets, or "
+                       "unset CONSOLE_SECRET_KEY to use the key file {path} (created with mode 600).", False)
 STORE_DAMAGED = Rule(ConsoleError, "token_store_damaged", "The token store {path} cannot be read ({detail}).",
                      "Restore it from a backup, or move it aside (keep it) and connect each org again. "
                      "Salesforce data and the run log are not affected.", False)
-STORE_RULES: tuple[Rule, ...] = (RECORD_UNREADABLE, KEY_FILE_OPEN, KEY_FILE_UNREADABLE, KEY_INVALID, STORE_DAMAGED)
+STORE_RULES: tuple[Rule, ...] = (RECORD_UNREADABLE, KEY_FILE_OPEN, KEY_FILE_UNREADABLE, KEY_INVALID, KEY_ENV_INVALID,
+                                 STORE_DAMAGED)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 API_VERSION = "62.0"
@@ -17,15 +18,33 @@ DEFAULT_DATA_DIR = ".console-data"
 
 
 def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """Return the data directory (created if missing): `explicit`, else $CONSOLE_DATA_DIR, else .console-data/.
+    """Return the data directory (created 0700 if missing): `explicit`, else $CONSOLE_DATA_DIR, else .console-data/.
 
     Every piece of state (token store, diskcache, log, demo org) lives under it, so one
-    variable moves a whole console instance, which is what the tests and the CLI rely on.
+    variable moves a whole console instance, which is what the tests and the CLI rely on. It
+    holds tokens and sign-in state, so it is for the console's user alone: a directory open to
+    others is closed to 0700, and this process creates its files private (umask 077, see private_files).
     """
     raw = explicit if explicit is not None else os.environ.get("CONSOLE_DATA_DIR") or DEFAULT_DATA_DIR
     path = Path(raw).expanduser().resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    private_files()
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        if stat.S_IMODE(path.stat().st_mode) & 0o077:
+            path.chmod(0o700)
+    except OSError:  # not ours to change (a shared mount): the store and key file keep their own 0600
+        pass
     return path
+
+
+def private_files() -> None:
+    """Make every file and directory this process creates from now on private to its user (umask |= 077).
+
+    The console's processes write only state (tokens, the diskcache, snapshots, the database, the
+    demo org it starts, which inherits the umask). os.umask can only be read by setting it, so it
+    is set to 077 and then to the old value with 077 added: a file created meanwhile is private too.
+    """
+    os.umask(os.umask(0o077) | 0o077)
 
 
 def tokens_path(base: Path) -> Path:

@@ -1,7 +1,6 @@
-"""Console settings read from .streamlit/secrets.toml or the environment: the connected app and the viewer's role."""
+"""Console settings read from .streamlit/secrets.toml or the environment: the connected app and who is acting."""
 from __future__ import annotations
 
-import os
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -67,16 +66,6 @@ def console_callback_url() -> str:
     return console_origin() + DEMO_CALLBACK_PATH
 
 
-def _operators() -> list[str]:
-    """Operator emails from [console] operators in secrets.toml, else CONSOLE_OPERATORS (comma separated)."""
-    listed = secret("console", "operators")
-    if isinstance(listed, str):
-        listed = listed.split(",")
-    if not listed:
-        listed = os.environ.get("CONSOLE_OPERATORS", "").split(",")
-    return [str(item).strip().lower() for item in listed if str(item).strip()]
-
-
 def _signed_in_email() -> str | None:
     """The email of a user signed in with st.login, if the console is set up for it."""
     try:
@@ -88,18 +77,9 @@ def _signed_in_email() -> str | None:
 
 
 def actor() -> engine.Actor:
-    """Who is acting and with which role; core refuses write actions for viewers.
+    """Who is acting: the signed-in email (st.login), or nobody in particular.
 
-    With an operator list ([console] operators or CONSOLE_OPERATORS), signed-in users on the
-    list are operators and everyone else is a viewer. Without one, everyone gets
-    [console] role / CONSOLE_ROLE, default "operator" (the local demo has a single user).
+    Only the identity is passed: core decides its role from the console's settings
+    (CONSOLE_OPERATORS, CONSOLE_ROLE, [console] in secrets.toml) and refuses write actions to viewers.
     """
-    email = _signed_in_email()
-    operators = _operators()
-    if operators:
-        role = "operator" if email and email.lower() in operators else "viewer"
-    else:
-        configured = str(secret("console", "role") or os.environ.get("CONSOLE_ROLE") or "operator").lower()
-        role = configured if configured in ("operator", "viewer") else "viewer"
-    name = email or os.environ.get("USER") or "console user"
-    return engine.Actor(name=name, role=role)
+    return engine.Actor(_signed_in_email())

@@ -49,21 +49,6 @@ UNREADABLE_ENVIRONMENT = Environment("unknown", "", "Unknown (stored record unre
 
 
 @dataclass(frozen=True)
-class Actor:
-    """Who is acting: operators connect, disconnect and write; viewers only read."""
-
-    name: str
-    role: str
-
-
-def require_operator(actor: Actor, action: str) -> None:
-    """Refuse a state-changing action (connect, disconnect, write) to anyone but an operator."""
-    if actor.role != "operator":
-        raise errors.NotAllowed(f"{actor.name} is a {actor.role}; only operators can {action}.",
-                                fix="Ask an operator, or sign in to the console as one.", cause="not_operator")
-
-
-@dataclass(frozen=True)
 class ConnectedApp:
     """The connected app (External Client App) the console signs in through."""
 
@@ -151,7 +136,9 @@ class StoredTokens:
     """A TokenSource over the token store: refreshes at the issuing host, once for all concurrent callers.
 
     Threads of this process serialise on a per-name lock, processes on a diskcache lock; whoever
-    gets it second re-reads the store and finds the token already refreshed.
+    gets it second re-reads the store and finds the token already refreshed. A refresh refused for
+    good (a Reconnect: invalid_grant, revoked, inactive user) is written into the record, so every
+    thread and process answers with that error and asks for no token until a new sign-in replaces it.
     """
 
     def __init__(self, store: TokenStore, name: str, base: Path) -> None:
@@ -164,10 +151,12 @@ class StoredTokens:
         if record is None:
             raise errors.Reconnect(f"There is no connection named {self.name!r}.", fix="Connect it from Connect.",
                                    cause="not_connected", health="needs_reconnect")
+        if record.needs_reconnect:
+            raise refused_refresh(record.needs_reconnect)
         return record
 
     def current(self) -> tuple[str, str]:
-        """The stored access token and instance URL."""
+        """The stored access token and instance URL (a Reconnect when a refresh was refused for good)."""
         record = self._record()
         return record.access_token, record.instance_url
 
@@ -177,10 +166,25 @@ class StoredTokens:
             record = self._record()
             if record.access_token != stale_access_token:
                 return record.access_token, record.instance_url
-            token = fresh_token(record)
+            try:
+                token = fresh_token(record)
+            except (errors.Reconnect, errors.FixPermission) as exc:
+                self.store.update(self.name, if_access_token=stale_access_token, needs_reconnect={
+                    "kind": type(exc).__name__, "cause": exc.cause, "message": exc.message, "fix": exc.fix,
+                    "code": exc.code, "status": exc.status, "at": now_iso()})
+                raise
             updated = self.store.update_tokens(self.name, token["access_token"], token.get("refresh_token"),
-                                               str(token.get("issued_at") or ""), token.get("instance_url"))
+                                               str(token.get("issued_at") or ""), token.get("instance_url"),
+                                               if_access_token=stale_access_token)
             return updated.access_token, updated.instance_url
+
+
+def refused_refresh(mark: dict[str, Any]) -> errors.ConsoleError:
+    """The error a refused refresh left in the record (TokenRecord.needs_reconnect), raised again without a request."""
+    kind = errors.FixPermission if mark.get("kind") == "FixPermission" else errors.Reconnect
+    return kind(str(mark.get("message") or "The saved sign-in no longer works."),
+                fix=str(mark.get("fix") or "Open Connect and sign in again."), cause=str(mark.get("cause") or "reconnect"),
+                code=mark.get("code"), status=mark.get("status"))
 
 
 def fresh_token(record: TokenRecord) -> dict[str, Any]:

@@ -12,10 +12,11 @@ from typing import Any
 from core import cache as shared_cache
 from core import errors, settings
 from core.connect import demo, oauth
-from core.connect.connections import Actor, ConnectedApp, ConnectionInfo, build_record, info_from, require_operator
+from core.connect.connections import ConnectedApp, ConnectionInfo, build_record, info_from
 from core.connect.environments import PRODUCTION_LOGIN, SANDBOX_LOGIN, Environment, environment
 from core.connect.tokens import TokenStore
 from core.errors import ConsoleError, Reconnect
+from core.roles import Actor, require_operator
 from core.salesforce import OrgClient, StaticTokens
 
 _STATE_KEY = "oauth-state"

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 import json
 import os
 import secrets
 import sqlite3
 import stat
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,16 +17,17 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
 from core import settings
-from core.error_rules import KEY_FILE_OPEN, KEY_FILE_UNREADABLE, KEY_INVALID, RECORD_UNREADABLE, STORE_DAMAGED
+from core.error_rules import (
+    KEY_ENV_INVALID,
+    KEY_FILE_OPEN,
+    KEY_FILE_UNREADABLE,
+    KEY_INVALID,
+    RECORD_UNREADABLE,
+    STORE_DAMAGED,
+)
 from core.errors import Reconnect
-
-_PBKDF2_ROUNDS = 390_000
-_derived: dict[tuple[str, bytes], bytes] = {}
-_derive_guard = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,9 @@ class TokenRecord:
     environment_mismatch: str | None = None
     integration_user_hint: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    needs_reconnect: dict[str, Any] | None = None
+    """Set when a refresh was refused for good (invalid_grant...): the error's kind, cause, message and fix.
+    Every thread and process then answers with it and asks for no token until a new sign-in replaces the record."""
 
     def with_tokens(self, access_token: str, refresh_token: str | None, issued_at: str,
                     instance_url: str | None = None) -> TokenRecord:
@@ -78,20 +82,20 @@ def _record_from(data: dict[str, Any]) -> TokenRecord:
     return TokenRecord(**{k: v for k, v in data.items() if k in known})
 
 
-def _fernet_key_from_env(value: str, salt: bytes) -> bytes:
-    """CONSOLE_SECRET_KEY as a Fernet key when it is one, else PBKDF2-SHA256 of the passphrase."""
+def _key_from_env(value: str, key_file: Path) -> bytes:
+    """CONSOLE_SECRET_KEY as a Fernet key: 32 bytes in base64 (url-safe or standard alphabet), nothing else.
+
+    A passphrase is refused rather than stretched: a key made by Fernet.generate_key() has all its
+    256 bits, while `a` through any KDF would still be one guess away.
+    """
+    text = value.strip()
     try:
-        if len(base64.urlsafe_b64decode(value.encode("ascii"))) == 32:
-            return value.encode("ascii")
+        raw = base64.b64decode(text.replace("-", "+").replace("_", "/").encode("ascii"), validate=True)
     except (binascii.Error, ValueError, UnicodeEncodeError):
-        pass
-    with _derive_guard:
-        cached = _derived.get((value, salt))
-        if cached is None:
-            kdf = PBKDF2HMAC(algorithm=hashes.SHA256(), length=32, salt=salt, iterations=_PBKDF2_ROUNDS)
-            cached = base64.urlsafe_b64encode(kdf.derive(value.encode("utf-8")))
-            _derived[(value, salt)] = cached
-        return cached
+        raw = b""
+    if len(raw) != 32:
+        raise KEY_ENV_INVALID.error(path=key_file)
+    return base64.urlsafe_b64encode(raw)
 
 
 def _key_from_file(path: Path) -> bytes:
@@ -127,25 +131,22 @@ class TokenStore:
     def __init__(self, base: Path | None = None) -> None:
         self.base = base if base is not None else settings.data_dir()
         self.path = settings.tokens_path(self.base)
+        key_file = settings.secret_key_path(self.base)
+        secret = os.environ.get("CONSOLE_SECRET_KEY")
+        key = _key_from_env(secret, key_file) if secret else _key_from_file(key_file)
+        try:
+            self._fernet = Fernet(key)
+        except ValueError as exc:
+            raise KEY_INVALID.error(path=key_file, detail=str(exc).rstrip(".")) from None
+        # Names the key without revealing it: what the cache remembers about a connection is kept per key.
+        self.key_fingerprint = hmac.new(base64.urlsafe_b64decode(key), b"console cache", "sha256").hexdigest()[:16]
         with self._db() as db, db:
             db.execute("CREATE TABLE IF NOT EXISTS connection (name TEXT PRIMARY KEY, record BLOB NOT NULL, "
                        "updated_at REAL NOT NULL)")
-            db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
-            db.execute("INSERT OR IGNORE INTO meta VALUES ('salt', ?)", (os.urandom(16),))
-            salt = db.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()[0]
         try:
             os.chmod(self.path, 0o600)
         except OSError:
             pass
-        secret = os.environ.get("CONSOLE_SECRET_KEY")
-        if secret:
-            key = _fernet_key_from_env(secret, bytes(salt))
-        else:
-            key = _key_from_file(settings.secret_key_path(self.base))
-        try:
-            self._fernet = Fernet(key)
-        except ValueError as exc:
-            raise KEY_INVALID.error(path=settings.secret_key_path(self.base), detail=str(exc).rstrip(".")) from None
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
@@ -186,8 +187,12 @@ class TokenStore:
         with self._db() as db:
             return [r[0] for r in db.execute("SELECT name FROM connection ORDER BY name")]
 
-    def update(self, name: str, **changes: Any) -> TokenRecord:
-        """Atomically change fields of the stored record (BEGIN IMMEDIATE: no interleaving across processes)."""
+    def update(self, name: str, *, if_access_token: str | None = None, **changes: Any) -> TokenRecord:
+        """Atomically change fields of the stored record (BEGIN IMMEDIATE: no interleaving across processes).
+
+        With `if_access_token`, change nothing unless the record still holds that access token, and
+        return the stored record as it is: a refresh begun before a new sign-in must not touch the new one.
+        """
         with self._db() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -196,6 +201,9 @@ class TokenStore:
                     raise Reconnect(f"The connection {name!r} was disconnected.", fix="Connect it again.",
                                     cause="not_connected")
                 record = self._decrypt(name, row[0])
+                if if_access_token is not None and record.access_token != if_access_token:
+                    db.execute("ROLLBACK")
+                    return record
                 if "access_token" in changes:  # a refresh: keep the refresh token unless a rotated one came
                     record = record.with_tokens(changes.pop("access_token"), changes.pop("refresh_token", None),
                                                 changes.pop("issued_at", record.issued_at),
@@ -210,10 +218,10 @@ class TokenStore:
         return record
 
     def update_tokens(self, name: str, access_token: str, refresh_token: str | None, issued_at: str,
-                      instance_url: str | None = None) -> TokenRecord:
+                      instance_url: str | None = None, *, if_access_token: str | None = None) -> TokenRecord:
         """Save the result of a refresh atomically; a rotated refresh token replaces the old one."""
         return self.update(name, access_token=access_token, refresh_token=refresh_token, issued_at=issued_at,
-                           instance_url=instance_url)
+                           instance_url=instance_url, if_access_token=if_access_token)
 
     def delete(self, name: str) -> bool:
         """Remove the record; True if there was one."""

@@ -15,7 +15,7 @@ from tests.fixtures.connections import connect_through
 from ui import settings
 
 CONNECT = "pages/connect.py"
-OPERATOR = engine.Actor("test operator", "operator")
+OPERATOR = engine.Actor("test operator")
 CALLBACK = "http://localhost:8501/connect"
 
 
@@ -135,7 +135,7 @@ def test_given_a_used_callback_when_replayed_then_refused_with_a_clear_message(
 
 def test_given_a_sign_in_begun_by_another_console_user_when_the_callback_runs_then_refused_and_nothing_stored(
         console: Any, demo_org: Any) -> None:
-    url = engine.begin_login("demo", app=None, callback_url=CALLBACK, actor=engine.Actor("someone else", "operator"))
+    url = engine.begin_login("demo", app=None, callback_url=CALLBACK, actor=engine.Actor("someone else"))
     back = sign_in_over_http(url, "integration@demo.test")
     at = console(CONNECT, query={"code": back["code"], "state": back["state"]})
     at.run()

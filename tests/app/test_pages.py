@@ -13,7 +13,7 @@ from tests.app.test_connect_page import _texts
 from tests.fixtures.connections import connect_through
 from tests.fixtures.tokens import damage_record
 
-OPERATOR = engine.Actor("test operator", "operator")
+OPERATOR = engine.Actor("test operator")
 PAGES = ["pages/overview.py", "pages/connect.py", "pages/permissions.py", "pages/mapping.py", "pages/preview.py",
          "pages/logs.py"]
 

@@ -6,7 +6,7 @@ from typing import Any
 from core import engine
 from tests.app.test_connect_page import _texts
 
-OPERATOR = engine.Actor("test operator", "operator")
+OPERATOR = engine.Actor("test operator")
 
 
 def _open(console: Any, **query: str) -> Any:

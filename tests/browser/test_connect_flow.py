@@ -11,7 +11,7 @@ from core import engine
 from core.connect.tokens import TokenStore
 
 pytestmark = pytest.mark.browser
-OPERATOR = engine.Actor("test operator", "operator")
+OPERATOR = engine.Actor("test operator")
 TIMEOUT = 30_000
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -30,9 +31,9 @@ def data_dir(tmp_path: Path) -> Iterator[Path]:
         demo.stop_demo_org(tmp_path)
 
 
-def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run `python -m core ARGS` with CONSOLE_DATA_DIR pointing at the test's directory."""
-    env = {k: v for k, v in os.environ.items() if k != "CONSOLE_SECRET_KEY"}
+def cli(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python -m core ARGS` with CONSOLE_DATA_DIR pointing at the test's directory (and `env` added)."""
+    env = {k: v for k, v in os.environ.items() if k != "CONSOLE_SECRET_KEY"} | (env or {})
     env["CONSOLE_DATA_DIR"] = str(data_dir)
     return subprocess.run([sys.executable, "-m", "core", *args], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=120)
@@ -208,3 +209,56 @@ def test_given_demo_org_database_damaged_when_cli_lists_then_degraded_with_log_a
     assert "cannot be read" in listed.stdout and "move that directory aside" in listed.stdout
     assert f"move {data_dir / 'demo-org'} aside" in listed.stdout
     assert database.read_bytes() == damaged
+
+
+def test_given_console_role_viewer_when_cli_connects_or_disconnects_then_refused_exit_77_and_nothing_changes(
+        data_dir: Path) -> None:
+    assert cli(data_dir, "connect", "--env", "demo", "--username", "integration@demo.test").returncode == 0
+    viewer = {"CONSOLE_ROLE": "viewer"}
+
+    connect = cli(data_dir, "connect", "--env", "demo", "--username", "auditor@demo.test", "--name", "audit", env=viewer)
+    assert connect.returncode == 77, connect.stdout + connect.stderr
+    assert "is a viewer (CONSOLE_ROLE is 'viewer'); only operators can connect orgs." in connect.stderr
+    assert "fix: " in connect.stderr and "Traceback" not in connect.stderr
+    disconnect = cli(data_dir, "disconnect", "demo", env=viewer)
+    assert disconnect.returncode == 77 and "only operators can disconnect orgs" in disconnect.stderr
+    as_json = cli(data_dir, "connect", "--env", "demo", "--username", "auditor@demo.test", "--json", env=viewer)
+    assert as_json.returncode == 77 and json.loads(as_json.stderr)["cause"] == "not_operator"
+
+    # Reading is for everyone; the connection is still there and still works.
+    listed = cli(data_dir, "connections", "--json", env=viewer)
+    assert listed.returncode == 0, listed.stderr
+    assert [(r["connection"]["name"], r["health"]["status"]) for r in json.loads(listed.stdout)] == [
+        ("demo", "connected")]
+    # An operator list the login user is not on refuses too; on it, the same command works.
+    user = {"USER": "cron-job"}
+    listed_out = cli(data_dir, "disconnect", "demo", env=user | {"CONSOLE_OPERATORS": "ops@example.com"})
+    assert listed_out.returncode == 77 and "cron-job is a viewer (not listed in CONSOLE_OPERATORS)" in listed_out.stderr
+    listed_in = cli(data_dir, "disconnect", "demo", env=user | {"CONSOLE_OPERATORS": "ops@example.com,cron-job"})
+    assert listed_in.returncode == 0, listed_in.stderr
+
+
+def test_given_no_data_dir_when_the_cli_connects_then_the_directory_is_0700_and_nothing_in_it_is_open_to_others(
+        tmp_path: Path) -> None:
+    state = tmp_path / "state"  # created by the console, under the usual umask 022
+    try:
+        connected = cli(state, "connect", "--env", "demo", "--username", "integration@demo.test")
+        assert connected.returncode == 0, connected.stderr
+        assert cli(state, "connections").returncode == 0
+        assert stat.S_IMODE(state.stat().st_mode) == 0o700
+        paths = [state, *state.rglob("*")]
+        assert {"cache", "tokens.sqlite3", "secret.key", "demo-org"} <= {p.name for p in paths}
+        assert any(p.parent.name == "cache" for p in paths)  # the diskcache's own files too
+        open_to_others = {str(p.relative_to(tmp_path)): oct(stat.S_IMODE(p.stat().st_mode))
+                          for p in paths if stat.S_IMODE(p.stat().st_mode) & 0o077}
+        assert open_to_others == {}
+    finally:
+        demo.stop_demo_org(state)
+
+
+def test_given_a_data_dir_open_to_others_when_the_cli_uses_it_then_it_is_closed_to_0700(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    state.mkdir(mode=0o755)
+    state.chmod(0o755)
+    assert cli(state, "connections").returncode == 0
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 
 from core import engine
 from core.connect import oauth
@@ -158,3 +159,18 @@ def test_given_web_connected_user_deactivated_when_health_checked_then_needs_rec
     health = engine.check_health("demo", base=fresh_base)
 
     assert (health.status, health.cause) == ("needs_reconnect", "user_inactive")
+
+
+def test_given_a_checked_connection_when_the_secret_key_changes_then_the_cached_health_is_not_reused(
+        base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sign_in(base)
+    assert engine.check_health("demo", base=base).status == "connected"
+    assert engine.last_health("demo", base=base) is not None
+
+    monkeypatch.setenv("CONSOLE_SECRET_KEY", Fernet.generate_key().decode())  # another key: the record is unreadable
+    assert engine.last_health("demo", base=base) is None
+    assert engine.check_health("demo", base=base).cause == "tokens_unreadable"
+    assert engine.last_health("demo", base=base).cause == "tokens_unreadable"
+
+    monkeypatch.delenv("CONSOLE_SECRET_KEY")  # the key file again: its own last check, not the other key's
+    assert engine.last_health("demo", base=base).status == "connected"

@@ -18,7 +18,7 @@ from core.connect.tokens import TokenStore
 from core.errors import ConsoleError, Reconnect
 
 CALLBACK = "http://localhost:8501/connect"
-OPERATOR = engine.Actor("olivia", "operator")
+OPERATOR = engine.Actor("olivia")
 _HIDDEN = re.compile(r"<input type=hidden name=['\"]?([^'\" >]+)['\"]? value=['\"]([^'\"]*)['\"]>")
 
 
@@ -120,7 +120,7 @@ def test_given_sign_in_begun_by_one_operator_when_another_completes_it_then_refu
     got = browser(url, "integration@demo.test")
     localorg.reset_counters()
     with pytest.raises(Reconnect) as caught:
-        engine.complete_login(got["code"], got["state"], actor=engine.Actor("mallory", "operator"), base=base)
+        engine.complete_login(got["code"], got["state"], actor=engine.Actor("mallory"), base=base)
     assert caught.value.cause == "state_other_actor" and "another console user" in caught.value.message
     assert not any(key.endswith("/services/oauth2/token") for key in localorg.counters())  # never exchanged
     assert engine.connections(base=base) == []
@@ -146,9 +146,10 @@ def test_given_user_denies_consent_when_callback_errors_then_access_denied_with_
         engine.complete_login("any", got["state"], actor=OPERATOR, base=base)
 
 
-def test_given_viewer_when_beginning_login_then_not_allowed(base: Path) -> None:
+def test_given_viewer_when_beginning_login_then_not_allowed(base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONSOLE_ROLE", "viewer")
     with pytest.raises(ConsoleError) as caught:
-        engine.begin_login("demo", app=None, callback_url=CALLBACK, actor=engine.Actor("vic", "viewer"), base=base)
+        engine.begin_login("demo", app=None, callback_url=CALLBACK, actor=engine.Actor("vic"), base=base)
     assert caught.value.cause == "not_operator"
 
 

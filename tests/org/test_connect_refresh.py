@@ -2,6 +2,9 @@
 the rotated refresh token saved; and a sandbox's refresh going to its own host, never to production's."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -21,6 +24,7 @@ from tests.org.test_connect_pkce import adopt_as_demo, sign_in
 TOKEN = "POST /services/oauth2/token"
 PATCH_ROW = "PATCH /services/data/vXX.X/sobjects/{T}/{id}"
 TTL = 1.5
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture()
@@ -141,3 +145,48 @@ def test_given_sandbox_connection_when_refreshed_then_its_own_host_is_used(tmp_p
     assert engine.check_health("uat", base=tmp_path).status == "connected"
     assert sandbox.counters().get(TOKEN) == 2 and production.counters().get(TOKEN) == 2
     assert engine.connection("uat", base=tmp_path).environment.badge == "SANDBOX"
+
+
+def test_given_a_revoked_refresh_token_when_twenty_threads_call_then_one_token_request_until_a_new_sign_in(
+        base: Path, fresh_localorg: Any) -> None:
+    record = TokenStore(base).load("demo")
+    assert record is not None and record.refresh_token
+    # Revoked at Salesforce (Setup → Connected Apps OAuth Usage): the refresh token and its access tokens die.
+    assert oauth.revoke(record.token_url, token=record.refresh_token, client_id=record.client_id,
+                        ca_file=record.ca_file)
+    client = engine.open_client("demo", base=base)
+    fresh_localorg.reset_counters()
+    failures: list[object] = []
+
+    def work() -> None:
+        for _ in range(5):
+            try:
+                client.organization()
+            except ConsoleError as exc:
+                failures.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+
+    assert len(failures) == 100 and all(isinstance(f, Reconnect) for f in failures), failures[:3]
+    assert {f.cause for f in failures if isinstance(f, Reconnect)} == {"refresh_token_expired"}
+    assert fresh_localorg.counters().get(TOKEN) == 1
+    # Every other way in, in this process and in another, reads needs_reconnect without asking for a token.
+    assert engine.check_health("demo", base=base).status == "needs_reconnect"
+    env = {k: v for k, v in os.environ.items() if k != "CONSOLE_SECRET_KEY"} | {"CONSOLE_DATA_DIR": str(base)}
+    other = subprocess.run([sys.executable, "-m", "core", "health", "demo"], cwd=ROOT, env=env, capture_output=True,
+                           text=True, timeout=120, check=False)
+    assert other.returncode == 1 and "demo: needs_reconnect" in other.stdout, other.stdout + other.stderr
+    assert "sign in again" in other.stdout.lower()
+    assert fresh_localorg.counters().get(TOKEN) == 1
+
+    # A new sign-in under the name clears it: the connection works and refreshes again.
+    sign_in(base)
+    assert engine.check_health("demo", base=base).status == "connected"
+    _expire_access_tokens(fresh_localorg)
+    fresh_localorg.reset_counters()
+    assert engine.check_health("demo", base=base).status == "connected"
+    assert fresh_localorg.counters().get(TOKEN) == 1

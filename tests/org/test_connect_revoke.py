@@ -41,9 +41,11 @@ def test_given_connection_when_disconnected_then_token_revoked_record_deleted_ca
     assert caught.value.cause == "refresh_token_expired"
 
 
-def test_given_viewer_when_disconnecting_then_not_allowed_and_connection_kept(base: Path) -> None:
+def test_given_viewer_when_disconnecting_then_not_allowed_and_connection_kept(
+        base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONSOLE_ROLE", "viewer")
     with pytest.raises(NotAllowed):
-        engine.disconnect("demo", actor=engine.Actor("vic", "viewer"), base=base)
+        engine.disconnect("demo", actor=engine.Actor("vic"), base=base)
     assert engine.connection("demo", base=base) is not None
 
 

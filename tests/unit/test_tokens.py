@@ -48,27 +48,43 @@ def test_given_record_when_repr_then_no_token_text() -> None:
     assert "SECRET" not in repr(_record())
 
 
-def test_given_passphrase_env_when_reopened_with_same_then_readable_and_no_key_file(
+def test_given_key_env_when_reopened_with_same_then_readable_and_no_key_file(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CONSOLE_SECRET_KEY", "correct horse battery staple")
+    monkeypatch.setenv("CONSOLE_SECRET_KEY", Fernet.generate_key().decode())
     TokenStore(tmp_path).save(_record())
     assert TokenStore(tmp_path).load("demo") == _record()
     assert not (tmp_path / "secret.key").exists()
 
 
-def test_given_other_passphrase_when_loading_then_reconnect_with_cause_and_fix_and_record_kept(
+def test_given_other_key_env_when_loading_then_reconnect_with_cause_and_fix_and_record_kept(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CONSOLE_SECRET_KEY", "first passphrase")
+    first = Fernet.generate_key().decode()
+    monkeypatch.setenv("CONSOLE_SECRET_KEY", first)
     TokenStore(tmp_path).save(_record())
-    monkeypatch.setenv("CONSOLE_SECRET_KEY", "second passphrase")
+    monkeypatch.setenv("CONSOLE_SECRET_KEY", Fernet.generate_key().decode())
     with pytest.raises(Reconnect) as caught:
         TokenStore(tmp_path).load("demo")
     assert caught.value.cause == "tokens_unreadable" and caught.value.health == "needs_reconnect"
     assert "cannot be decrypted" in caught.value.message
     assert "CONSOLE_SECRET_KEY" in caught.value.fix and "connect again" in caught.value.fix
     assert TokenStore(tmp_path).names() == ["demo"]
-    monkeypatch.setenv("CONSOLE_SECRET_KEY", "first passphrase")  # restoring the key brings it back
+    monkeypatch.setenv("CONSOLE_SECRET_KEY", first)  # restoring the key brings it back
     assert TokenStore(tmp_path).load("demo") == _record()
+
+
+@pytest.mark.parametrize("value", ["a", "correct horse battery staple", "dGhpcnR5LXR3by1ieXRlcy1idXQtc2hvcnQ=",
+                                   "A" * 44, "Zm9v!" + "A" * 38 + "="],
+                         ids=["one letter", "passphrase", "too short", "33 bytes", "not base64"])
+def test_given_a_key_env_that_is_no_fernet_key_when_store_opens_then_refused_with_how_to_make_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("CONSOLE_SECRET_KEY", value)
+    with pytest.raises(ConsoleError) as caught:
+        TokenStore(tmp_path)
+    assert caught.value.cause == "secret_key_invalid"
+    assert "CONSOLE_SECRET_KEY is not a Fernet key" in caught.value.message
+    assert "Fernet.generate_key()" in caught.value.fix and "unset CONSOLE_SECRET_KEY" in caught.value.fix
+    assert len(value) < 5 or value not in caught.value.message + caught.value.fix  # the value is never repeated
+    assert not (tmp_path / "tokens.sqlite3").exists()  # refused before anything is written
 
 
 def test_given_fernet_key_env_when_used_then_records_decrypt_with_that_key(tmp_path: Path,
@@ -200,7 +216,7 @@ def test_given_an_unreadable_record_when_disconnected_then_kept_without_force_an
     monkeypatch.delenv("CONSOLE_SECRET_KEY", raising=False)
     TokenStore(tmp_path).save(_record("uat"))
     damage_record(tmp_path, "uat")
-    operator = engine.Actor("op", "operator")
+    operator = engine.Actor("op")
     with pytest.raises(Reconnect) as caught:
         engine.disconnect("uat", actor=operator, base=tmp_path)
     assert "force" in caught.value.fix
