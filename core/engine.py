@@ -15,6 +15,7 @@ import pandas as pd
 
 from core import cache as shared_cache
 from core import errors, settings
+from core import preview as preview_
 from core.connect import demo, oauth
 from core.connect.connections import (
     ApiUsage,
