@@ -37,10 +37,13 @@ _API_DISABLED = ("api_disabled", "api_disabled_for_user")
 _SAID = re.compile(r"\(Salesforce said: (.*)\)")
 
 
-def trim_describe(describe: dict[str, Any]) -> dict[str, Any]:
-    """The part of a describe the checks read: the object's access flags and each field's name, type and flags."""
+def trim_describe(describe: dict[str, Any], keep: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """The part of a describe the checks read: the object's access flags and, for the fields in `keep` (all
+    when None), each field's name, type and flags. A field the user cannot see is absent, as in describe."""
+    wanted = None if keep is None else {name.lower() for name in keep}
     out = {k: describe.get(k) for k in _DESCRIBE_KEYS}
-    out["fields"] = [{k: f.get(k) for k in _FIELD_KEYS} for f in describe.get("fields") or []]
+    out["fields"] = [{k: f.get(k) for k in _FIELD_KEYS} for f in describe.get("fields") or []
+                     if wanted is None or str(f.get("name")).lower() in wanted]
     return out
 
 
@@ -151,7 +154,10 @@ def _first_batch(client: OrgClient, user_id: str, org_id: str) -> list[dict[str,
 
 def _read_first(payload: dict[str, Any], answers: dict[str, tuple[int, Any]]) -> None:
     missing = (0, [{"errorCode": "NO_ANSWER", "message": "no subresponse"}])
-    payload["describe"] = {name: _answer(*answers.get(f"d_{name}", missing), trim_describe) for name in OBJECTS}
+    asked = payload["fields_asked"]
+    payload["describe"] = {name: _answer(*answers.get(f"d_{name}", missing),
+                                         lambda d, n=name: trim_describe(d, tuple(asked.get(n, ()))))
+                           for name in OBJECTS}
     payload["organization"] = _answer(*answers.get("org", missing), _record)
     payload["user"] = _answer(*answers.get("me", missing), _record)
     payload["profile"] = _answer(*answers.get("profile", missing), _record)
