@@ -112,21 +112,33 @@ def headline(report: engine.Report) -> None:
                   help=f"{counts['unchecked']:,} of them are checks that could not be made (the evidence says why).")
     passed.metric("Passed", f"{counts['pass']:,}", border=True)
     calls.metric("API calls", f"{report.calls:,}", border=True, help="What the last diagnosis cost (at most 6).")
+    titles = [f.title for f in report.failures()]
+    if titles and all(_SAFE_TITLE.match(t) for t in titles):
+        shown = ", ".join(t.replace("_", "\\_") for t in titles[:8]) + (f" and {len(titles) - 8} more" if len(titles) > 8
+                                                                       else "")
+        st.caption(f"To fix: {shown}. The fix is under each failure below; the permission set grants what a "
+                   "permission can.")
+
+
+def _of(part: int | None, whole: int | None) -> str:
+    if part is None:
+        return "—"
+    return f"{part:,} of {whole:,}" if whole is not None else f"{part:,}"
 
 
 def what_will_sync(report: engine.Report) -> None:
     """Objects, mapped fields readable and writable, and records visible out of the org's total."""
     st.subheader("What will sync")
-    rows = [{"Object": r.object, "Access": r.access, "Mapped fields": r.fields or None,
-             "Readable": r.readable if r.fields else None,
-             "Writable": r.writable if r.fields else None, "Records visible": r.visible, "Of the org's": r.total}
+    rows = [{"Object": r.object, "Access": r.access,
+             "Mapped fields readable": _of(r.readable, r.fields) if r.fields else "—",
+             "Mapped fields writable": _of(r.writable, r.fields) if r.fields and r.writable is not None else "—",
+             "Records visible": _of(r.visible, r.total) if r.total is not None or r.visible is None
+             else f"{r.visible:,} (the org's total needs View Setup)",
+             "Share visible": (r.visible / r.total) if r.visible is not None and r.total else None}
             for r in report.sync]
     st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
-        "Readable": st.column_config.NumberColumn(help="Mapped fields the user can read"),
-        "Writable": st.column_config.NumberColumn(help="Mapped fields the user can edit (enrichment)"),
-        "Records visible": st.column_config.NumberColumn(format="localized", help="Records the user's sharing shows"),
-        "Of the org's": st.column_config.NumberColumn(format="localized",
-                                                      help="The org's total (/limits/recordCount; needs View Setup)"),
+        "Share visible": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent",
+                                                         help="Records the user's sharing shows, of the org's total"),
     })
 
 
@@ -184,11 +196,13 @@ def checklist(report: engine.Report) -> None:
                 _failure(finding)
         rest = [f for f in findings if f.status != "fail"]
         if rest:
-            table = pd.DataFrame([{"Status": _STATUS[f.status][0] + ("" if f.checked else " (not checked)"),
-                                   "Check": f.title, "Evidence": f.evidence, "Fix": f.fix} for f in rest])
+            table = pd.DataFrame([{"Status": _STATUS[f.status][0] if f.checked else "Not checked", "Check": f.title,
+                                   "Evidence": f.evidence, "Fix": f.fix} for f in rest])
+            if not table["Fix"].astype(bool).any():
+                table = table.drop(columns="Fix")
             st.dataframe(table, hide_index=True, column_config={
-                "Status": st.column_config.TextColumn(width="small"),
-                "Check": st.column_config.TextColumn(width="medium"),
+                "Status": st.column_config.TextColumn(width=100),
+                "Check": st.column_config.TextColumn(width=230),
                 "Evidence": st.column_config.TextColumn(width="large"),
                 "Fix": st.column_config.TextColumn(width="large"),
             })

@@ -62,10 +62,11 @@ def test_given_integration_user_when_page_opens_then_nothing_fails_and_what_will
     at = open_page(console, connect("integration"))
     assert metrics(at)["Failed"] == "0" and failures(at) == []
     assert at.query_params["use_case"] == "enrichment"
-    sync = at.dataframe[0].value
-    lead = sync[sync["Object"] == "Lead"].iloc[0]
-    assert (lead["Access"], lead["Mapped fields"], lead["Writable"]) == ("read and edit", 15, 15)
-    assert (lead["Records visible"], lead["Of the org's"]) == (4316, 5000)
+    sync = at.dataframe[0].value.set_index("Object")
+    assert sync.loc["Lead", "Access"] == "read and edit"
+    assert (sync.loc["Lead", "Mapped fields writable"], sync.loc["Lead", "Records visible"]) == ("15 of 15",
+                                                                                               "4,316 of 5,000")
+    assert round(sync.loc["Lead", "Share visible"], 4) == 0.8632 and sync.loc["User", "Mapped fields readable"] == "—"
     downloads = {d.proto.label: d.proto.disabled for d in at.get("download_button")}
     assert downloads == {"Report (Markdown)": False, "Report (JSON)": False, "Permission set": True}
     assert "Checked less than a minute ago (5 API calls" in _texts(at)
@@ -98,6 +99,7 @@ def test_given_noapi_user_when_page_opens_then_api_enabled_fails_with_its_fix_an
 def test_given_restricted_user_when_granted_its_permission_set_and_checked_again_then_green(
         console: Any, demo_org: Any) -> None:
     at = open_page(console, connect("restricted"))
+    assert "To fix: Edit Lead.Industry, Edit Lead.NumberOfEmployees" in _texts(at)
     assert sorted(failures(at)) == ["Edit Account.Industry", "Edit Account.NumberOfEmployees", "Edit Lead.Industry",
                                     "Edit Lead.NumberOfEmployees"]
     root = permission_set(at)
