@@ -189,12 +189,13 @@ def disconnect(name: str, *, actor: Actor, force: bool = False, base: Path | Non
 
 
 # -- permission diagnostics (issue 11): can this user do what the use case needs ---------------------------------
-from core.permissions import collect as _perm_collect  # noqa: E402
-from core.permissions import permset as _perm_set  # noqa: E402
-from core.permissions import report as _perm_report  # noqa: E402
-from core.permissions import stored as _perm_stored  # noqa: E402
-from core.permissions.model import USE_CASES, Context as _PermContext  # noqa: E402
-from core.permissions.report import Report  # noqa: E402
+from core.permissions import collect as _perm_collect
+from core.permissions import permset as _perm_set
+from core.permissions import report as _perm_report
+from core.permissions import stored as _perm_stored
+from core.permissions.model import USE_CASES
+from core.permissions.model import Context as _PermContext
+from core.permissions.report import Report
 
 __all__ += ["USE_CASES", "Report", "diagnose", "diagnosis_fields", "last_diagnosis", "permission_set_file",
             "report_json", "report_markdown"]
@@ -234,9 +235,9 @@ def _use_case(use_case: str) -> str:
 
 
 def _report_from(info: ConnectionInfo, use_case: str, entry: dict, base: Path | None) -> Report:
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
-    checked_at = datetime.fromtimestamp(entry["ran_at"], timezone.utc).replace(microsecond=0).isoformat()
+    checked_at = datetime.fromtimestamp(entry["ran_at"], UTC).replace(microsecond=0).isoformat()
     context = _diagnosis_context(info, use_case, entry["payload"], base)
     return _perm_report.diagnose(entry["payload"], context, checked_at=checked_at)
 

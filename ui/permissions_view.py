@@ -3,7 +3,8 @@ the grouped checklist with the fix under each failure, and the downloads. Text f
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -66,7 +67,7 @@ def load(name: str, chosen: str) -> engine.Report | None:
 
 
 def _ago(iso: str) -> tuple[str, float]:
-    seconds = max(0.0, (datetime.now(timezone.utc) - datetime.fromisoformat(iso)).total_seconds())
+    seconds = max(0.0, (datetime.now(UTC) - datetime.fromisoformat(iso)).total_seconds())
     return _duration(seconds), seconds
 
 
@@ -101,7 +102,8 @@ def freshness(report: engine.Report, name: str) -> None:
 def headline(report: engine.Report) -> None:
     """Stopped early (sign-in or API refused) first, then failures, warnings and passes in a row."""
     if report.stopped:
-        st.error("The diagnosis stopped at the sign-in: only what is listed below could be checked.",
+        stage = "the sign-in" if report.stopped.get("stage") == "sign-in" else "the API"
+        st.error(f"The diagnosis stopped at {stage}: only what is listed below could be checked.",
                  icon=":material/block:")
         st.text(report.stopped["message"])
         st.text(f"Fix: {report.stopped['fix']}")
@@ -176,13 +178,13 @@ def _title(text: str) -> None:
         st.text(text)
 
 
-def _failure(finding: object) -> None:
+def _failure(finding: Any) -> None:
     with st.container(border=True):
         label, colour, icon = _STATUS["fail"]
         st.badge(label, icon=icon, color=colour)
-        _title(getattr(finding, "title"))
-        st.text(getattr(finding, "evidence"))
-        st.text(f"Fix: {getattr(finding, 'fix')}")
+        _title(finding.title)
+        st.text(finding.evidence)
+        st.text(f"Fix: {finding.fix}")
 
 
 def checklist(report: engine.Report) -> None:

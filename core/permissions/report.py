@@ -37,7 +37,7 @@ class Report:
     calls: int
     findings: tuple[Finding, ...]
     sync: tuple[SyncRow, ...]
-    stopped: dict[str, str] | None = None    # {"message", "fix"} when the diagnosis could not go past the sign-in
+    stopped: dict[str, str] | None = None    # {"stage", "message", "fix"} when it stopped at the sign-in or the API
 
     def counts(self) -> dict[str, int]:
         """pass / warn / fail counts, and how many of the warnings are checks that could not be made."""
@@ -75,10 +75,10 @@ def diagnose(payload: dict[str, Any], ctx: Context, *, checked_at: str) -> Repor
                 access.environment(payload, ctx), access.api_headroom(payload, ctx), access.bulk_api(payload, ctx)]
     stopped = None
     if payload.get("session"):
-        stopped = {"message": f"Cannot connect as {ctx.username}: {payload['session']['message']}",
+        stopped = {"stage": "sign-in", "message": f"Cannot connect as {ctx.username}: {payload['session']['message']}",
                    "fix": payload["session"]["fix"]}
     elif refused(payload.get("api")):
-        stopped = {"message": f"{ctx.username} is signed in, but Salesforce refuses it the API, so only API Enabled "
+        stopped = {"stage": "API", "message": f"{ctx.username} is signed in, but Salesforce refuses it the API, so only API Enabled "
                               "could be checked.", "fix": "Give the user API Enabled (see below), then check again."}
     return Report(ctx.connection, ctx.username, ctx.use_case, checked_at, int(payload.get("calls") or 0),
                   tuple(findings), tuple(_sync_rows(payload, ctx, findings)), stopped)
@@ -115,8 +115,8 @@ def to_markdown(report: Report) -> str:
     lines = [f"# Permission diagnosis — {report.connection}", "",
              f"- User: {report.username}", f"- Use case: {USE_CASES[report.use_case]}",
              f"- Checked: {report.checked_at} ({report.calls} API calls)",
-             f"- Result: {counts['pass']} passed, {counts['warn']} warnings ({counts['unchecked']} not checked), "
-             f"{counts['fail']} failed", ""]
+             (f"- Result: {counts['pass']} passed, {counts['warn']} warnings ({counts['unchecked']} not checked), "
+              f"{counts['fail']} failed"), ""]
     if report.stopped:
         lines += [f"**{report.stopped['message']}**", "", f"Fix: {report.stopped['fix']}", ""]
     lines += ["## What will sync", "", "| object | access | mapped fields readable | writable | records visible |",

@@ -3,8 +3,9 @@ connection (disconnect evicts it), run under a lock so simultaneous viewers caus
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from diskcache import Lock
 

@@ -91,7 +91,7 @@ def test_given_noapi_user_when_page_opens_then_api_enabled_fails_with_its_fix_an
     text = plain(at)
     assert "API_DISABLED_FOR_ORG" in text and "Fix: Add the system permission API Enabled" in text
     assert "refuses it the API" in text
-    assert "stopped at the sign-in" in _texts(at)
+    assert "stopped at the API" in _texts(at)
     granted = permission_set(at).findall("m:userPermissions", NS)
     assert [p.findtext("m:name", namespaces=NS) for p in granted] == ["ApiEnabled"]
 
@@ -121,6 +121,7 @@ def test_given_user_deactivated_after_connecting_when_page_opens_then_it_says_wh
     assert failures(at) == ["User is active"]
     text = plain(at)
     assert "Cannot connect as inactive@demo.test" in text and "reactivate" in text
+    assert "stopped at the sign-in" in _texts(at)
 
 
 def test_given_link_with_unknown_use_case_when_opened_then_it_says_so_and_shows_the_default(
