@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from core import errors
 from core.permissions.model import OBJECTS, PAYLOAD_VERSION, error, ok, skipped, value
 
 if TYPE_CHECKING:
+    from core.errors import ConsoleError
     from core.salesforce import OrgClient
 
 _DESCRIBE_KEYS = ("name", "label", "labelPlural", "queryable", "retrieveable", "updateable", "createable", "custom")
@@ -68,7 +68,12 @@ def _record(body: Any) -> dict[str, Any]:
     return {k: v for k, v in (body or {}).items() if k != "attributes"}
 
 
-def _refusal(exc: errors.ConsoleError) -> dict[str, Any]:
+def _cause(exc: BaseException) -> str | None:
+    """The cause of a ConsoleError the client raised (read by attribute: this room imports no HTTP stack)."""
+    return getattr(exc, "cause", None)
+
+
+def _refusal(exc: ConsoleError) -> dict[str, Any]:
     """A failed call as a payload answer, keeping Salesforce's own words where the error quotes them."""
     said = _SAID.search(exc.message)
     return error(exc.status, exc.code or exc.cause, said.group(1) if said else exc.message)
@@ -97,10 +102,11 @@ def collect(client: OrgClient, *, user_id: str, org_id: str, fields: dict[str, t
                                "fields_asked": {k: list(v) for k, v in fields.items()}, "session": None}
     try:
         identity = client.identity()
-    except errors.Reconnect as exc:
-        if exc.cause != "user_inactive":
+    except Exception as exc:  # a ConsoleError: only an inactive user's refused sign-in is an answer
+        if _cause(exc) != "user_inactive":
             raise
-        payload["session"] = {"cause": exc.cause, "message": exc.message, "fix": exc.fix}
+        payload["session"] = {"cause": "user_inactive", "message": getattr(exc, "message", str(exc)),
+                              "fix": getattr(exc, "fix", "")}
         payload.update(identity=skipped("the sign-in was refused"), api=skipped("the sign-in was refused"))
         _skip_all(payload, "the sign-in was refused")
         return _done(payload, client, started)
@@ -108,28 +114,32 @@ def collect(client: OrgClient, *, user_id: str, org_id: str, fields: dict[str, t
                                                             "name", "active", "user_type")})
     try:
         first = client.composite(_first_batch(client, user_id, org_id))
-    except errors.FixPermission as exc:
-        if exc.cause not in _API_DISABLED:
+    except Exception as exc:  # a ConsoleError: only API Enabled missing is an answer
+        if _cause(exc) not in _API_DISABLED:
             raise
-        payload["api"] = _refusal(exc)
+        payload["api"] = _refusal(exc)  # type: ignore[arg-type]
         _skip_all(payload, "the API is refused to this user")
         return _done(payload, client, started)
     payload["api"] = ok(True)
     _read_first(payload, first)
     _second(client, payload, fields)
     if (value(payload["user_permissions"]) or {}).get("PermissionsViewSetup"):
-        try:
-            payload["limits"] = ok(_trim_limits(client.limits()))
-        except errors.ConsoleError as exc:
-            payload["limits"] = _refusal(exc)
-        try:
-            payload["totals"] = ok(client.record_counts(list(OBJECTS)))
-        except errors.ConsoleError as exc:
-            payload["totals"] = _refusal(exc)
+        payload["limits"] = _optional(lambda: _trim_limits(client.limits()))
+        payload["totals"] = _optional(lambda: client.record_counts(list(OBJECTS)))
     else:
         why = "needs View Setup and Configuration"
         payload.update(limits=skipped(why), totals=skipped(why))
     return _done(payload, client, started)
+
+
+def _optional(read: Any) -> dict[str, Any]:
+    """One more call whose refusal is an answer (a ConsoleError with a cause), not the end of the diagnosis."""
+    try:
+        return ok(read())
+    except Exception as exc:
+        if _cause(exc) is None:
+            raise
+        return _refusal(exc)  # type: ignore[arg-type]
 
 
 def _done(payload: dict[str, Any], client: OrgClient, started: int) -> dict[str, Any]:
