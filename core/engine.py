@@ -9,15 +9,32 @@ import threading
 from pathlib import Path
 
 from core import cache as shared_cache
-from core import demo, errors, oauth, settings
-from core.connections import (Actor, ApiUsage, ConnectedApp, ConnectionInfo, Health, client_for, info_from, now_iso,
-                              require_operator, unreadable_info)
-from core.environments import Environment, environment, my_domain_warnings
+from core import errors, settings
+from core.connect import demo, oauth
+from core.connect.connections import (
+    Actor,
+    ApiUsage,
+    ConnectedApp,
+    ConnectionInfo,
+    Health,
+    client_for,
+    info_from,
+    now_iso,
+    require_operator,
+    unreadable_info,
+)
+from core.connect.environments import Environment, environment, my_domain_warnings
+from core.connect.login import (
+    begin_login,
+    complete_login,
+    complete_login_error,
+    connect_jwt,
+    connect_password_demo,
+    connected_app_from_env,
+)
+from core.connect.tokens import TokenRecord, TokenStore
 from core.errors import ConsoleError, Reconnect
-from core.login import (begin_login, complete_login, complete_login_error, connect_jwt, connect_password_demo,
-                        connected_app_from_env)
 from core.salesforce import OrgClient
-from core.tokens import TokenRecord, TokenStore
 
 __all__ = [
     "Actor", "ApiUsage", "ConnectedApp", "ConnectionInfo", "ConsoleError", "Environment", "Health",
@@ -208,7 +225,7 @@ def diagnosis_fields(name: str, *, base: Path | None = None) -> tuple[dict[str, 
     The mapping is the connection's saved one when it exists, else mapping.default_mapping. Saved mappings
     arrive with core/logs; until then this is the one place to point at them.
     """
-    from core import mapping, matching  # pandas-heavy: imported when a diagnosis needs them
+    from core.enrich import mapping, matching  # pandas-heavy: imported when a diagnosis needs them
 
     mapped = {obj: mapping.default_mapping(obj).field_names() for obj in mapping.SUPPORTED_OBJECTS}
     matched = {obj: matching.key_fields(obj) for obj in mapping.SUPPORTED_OBJECTS}
@@ -216,7 +233,7 @@ def diagnosis_fields(name: str, *, base: Path | None = None) -> tuple[dict[str, 
 
 
 def _diagnosis_context(info: ConnectionInfo, use_case: str, payload: dict, base: Path | None) -> _PermContext:
-    from core.connections import integration_user_hint
+    from core.connect.connections import integration_user_hint
 
     mapped, matched = diagnosis_fields(info.name, base=base)
     profile = (_perm_collect.value_of(payload, "profile") or {}).get("Name") or info.profile

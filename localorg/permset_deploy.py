@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from localorg.org import Org
+    from localorg.data.org import Org
 
 NS = "http://soap.sforce.com/2006/04/metadata"
 _NAME = re.compile(r"^[A-Za-z](?!.*__)[A-Za-z0-9_]{0,79}(?<!_)$")

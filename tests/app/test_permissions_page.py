@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from core import engine
-from core.environments import environment
+from core.connect.environments import environment
 from core.errors import FixPermission
 from tests.app.test_connect_page import _texts
 from tests.fixtures.connections import connect_through

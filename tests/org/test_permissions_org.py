@@ -157,7 +157,7 @@ def test_given_viewer_when_checking_again_then_refused_but_reading_is_allowed(ba
 def _export(schema_dir: Path) -> None:
     """Describe exports as `sf sobject describe --json` writes them: a Lead without the standard Title and
     AnnualRevenue fields and with two custom fields."""
-    from localorg.schema import Schema
+    from localorg.data.schema import Schema
 
     lead = Schema().get("Lead")
     assert lead is not None

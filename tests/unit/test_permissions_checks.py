@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from core import mapping
+from core.enrich import mapping
 from core.permissions.model import Grant, error, ok, skipped
 from core.permissions.report import Report, diagnose, to_json, to_markdown
 from tests.fixtures.permissions.payloads import context, load
