@@ -52,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     disconnect.add_argument("--force", action="store_true", help="forget it locally even if Salesforce is unreachable")
     demo_cmd = sub.add_parser("demo", help="the local demo org process")
     demo_cmd.add_argument("action", choices=["start", "status", "stop"])
+    _add_diagnose(sub)
     return parser
 
 
@@ -142,6 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _connections(args)
         if args.command == "health":
             return _health(args)
+        if args.command == "diagnose":
+            return _diagnose(args)
         if args.command == "disconnect":
             if engine.disconnect(args.name, actor=_actor(), force=args.force):
                 print(f"Disconnected {args.name!r}: the token was revoked at Salesforce and removed here.")
@@ -156,6 +159,85 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print(f"error: {exc.message}\nfix: {exc.fix}", file=sys.stderr)
         return EXIT_NOT_ALLOWED if isinstance(exc, NotAllowed) else 1
+
+
+# -- permission diagnostics (issue 11): python -m core diagnose ------------------------------------------------
+_MARKS = {"pass": "PASS", "warn": "WARN", "fail": "FAIL"}
+
+
+def _add_diagnose(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """The `diagnose` subcommand: exit 0 when nothing fails, 1 when something does, 2 when it could not run."""
+    cmd = sub.add_parser("diagnose", help="can the connected user do what the use case needs? (exit 0 / 1 / 2)")
+    cmd.add_argument("--connection", help="connection name (default: the only one)")
+    cmd.add_argument("--use-case", choices=["enrichment", "audit"], default="enrichment",
+                     help="enrichment: read and edit (default); audit: read only")
+    cmd.add_argument("--json", action="store_true", help="print the report as JSON")
+    cmd.add_argument("--permission-set", type=Path, metavar="FILE",
+                     help="write the permission set granting what is missing (Metadata API XML) to FILE "
+                          "(a directory gets <Name>.permissionset-meta.xml)")
+
+
+def _diagnosis_connection(name: str | None) -> str:
+    if name:
+        return name
+    names = [info.name for info in engine.connections()]
+    if len(names) == 1:
+        return names[0]
+    raise ConsoleError("No connection to diagnose." if not names else
+                       f"There are {len(names)} connections ({', '.join(names)}): say which.",
+                       fix="Connect one first: python -m core connect --env demo --username integration@demo.test"
+                       if not names else "Pass --connection NAME.", cause="usage")
+
+
+def _print_report(report: engine.Report) -> None:
+    counts = report.counts()
+    print(f"Permissions of {report.connection!r} ({report.username}) for {engine.USE_CASES[report.use_case]}: "
+          f"checked {report.checked_at}, {report.calls} API calls")
+    print(f"Result: {counts['pass']} passed, {counts['warn']} warnings ({counts['unchecked']} not checked), "
+          f"{counts['fail']} failed")
+    if report.stopped:
+        print(f"\n{report.stopped['message']}\n  fix: {report.stopped['fix']}")
+    for group, findings in report.by_group():
+        print(f"\n{group}")
+        for f in findings:
+            print(f"  {_MARKS[f.status]}  {f.title} — {f.evidence}")
+            if f.fix and f.status != "pass":
+                print(f"        fix: {f.fix}")
+
+
+def _diagnose(args: argparse.Namespace) -> int:
+    actor = _actor()
+    try:
+        name = _diagnosis_connection(args.connection)
+        report = engine.diagnose(name, use_case=args.use_case, force=actor.role == "operator", actor=actor)
+    except ConsoleError as exc:
+        if args.json:
+            print(json.dumps(as_dict(exc), indent=2), file=sys.stderr)
+        else:
+            print(f"could not run the diagnosis: {exc.message}\nfix: {exc.fix}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(engine.report_json(report), end="")
+    else:
+        _print_report(report)
+    if args.permission_set:
+        found = engine.permission_set_file(report)
+        target = args.permission_set
+        if found is None:
+            print("No permission set written: nothing missing can be granted by one.", file=sys.stderr)
+        else:
+            file_name, xml = found
+            if target.is_dir():
+                target = target / file_name
+            try:
+                target.write_text(xml, encoding="utf-8")
+            except OSError as exc:
+                print(f"could not write {target}: {exc.strerror}\nfix: pass a writable path to --permission-set.",
+                      file=sys.stderr)
+                return 2
+            print(f"Wrote {target}: deploy it with `sf project deploy start` and assign it to {report.username}.",
+                  file=sys.stderr)
+    return 1 if report.failures() else 0
 
 
 if __name__ == "__main__":

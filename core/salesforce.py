@@ -11,6 +11,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol, TypeVar
+from urllib.parse import quote, urlencode
 
 import requests
 from simple_salesforce import Salesforce, format_soql
@@ -21,6 +22,7 @@ from core import errors, settings
 T = TypeVar("T")
 _SOBJECT = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,79}$")
 _LIMIT_INFO = re.compile(r"api-usage=(\d+)/(\d+)")
+_RECORD_ID = re.compile(r"^(?:[A-Za-z0-9]{15}|[A-Za-z0-9]{18}|@\{[A-Za-z0-9_]+\.[A-Za-z0-9_.\[\]]+\})$")
 
 
 class TokenSource(Protocol):
@@ -60,12 +62,14 @@ class _OrgSession(requests.Session):
         for key, value in settings.http_options(ca_file).items():
             setattr(self, key, value)
         self.api_usage: tuple[int, int] | None = None
+        self.sent = 0  # HTTP requests sent to the org (a diagnosis reports how many calls it took)
         self.hooks["response"].append(self._record_usage)
 
     def request(  # type: ignore[override]
             self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         """Send with the default timeout unless the caller gave one."""
         kwargs.setdefault("timeout", settings.HTTP_TIMEOUT)
+        self.sent += 1
         return super().request(method, url, *args, **kwargs)
 
     def _record_usage(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
@@ -218,3 +222,52 @@ class OrgClient:
         body = {"allOrNone": all_or_none, "records": [{"attributes": {"type": name}, **r} for r in records]}
         sent = dict(headers or {})
         return self.call(lambda sf: sf.restful("composite/sobjects", method="PATCH", json=body, headers=sent)) or []
+
+    # -- permission diagnostics (issue 11): several reads in one call through /composite ----------------------
+
+    @property
+    def requests_sent(self) -> int:
+        """How many HTTP requests this client has sent to the org so far (refresh grants not included)."""
+        return self.session.sent
+
+    def _data_path(self, rest: str) -> str:
+        return f"/services/data/v{self.version}/{rest}"
+
+    def sub_describe(self, ref: str, sobject: str) -> dict[str, Any]:
+        """A /composite subrequest: the user-aware describe of `sobject`."""
+        return {"method": "GET", "referenceId": ref, "url": self._data_path(f"sobjects/{_sobject(sobject)}/describe")}
+
+    def sub_query(self, ref: str, template: str, *args: Any) -> dict[str, Any]:
+        """A /composite subrequest: one page of SOQL built with format_soql(template, *args)."""
+        soql = format_soql(template, *args) if args else template
+        return {"method": "GET", "referenceId": ref, "url": self._data_path("query/?q=" + quote(soql, safe=""))}
+
+    def sub_record(self, ref: str, sobject: str, record_id: str, fields: list[str]) -> dict[str, Any]:
+        """A /composite subrequest: some fields of one record; `record_id` may be a reference like @{me.ProfileId}."""
+        if not _RECORD_ID.match(record_id):
+            raise errors.BadInput(f"{record_id!r} is not a record Id.", fix="Pass an 18-character Id.", cause="bad_id")
+        query = urlencode({"fields": ",".join(fields)})
+        return {"method": "GET", "referenceId": ref,
+                "url": self._data_path(f"sobjects/{_sobject(sobject)}/{record_id}?{query}")}
+
+    def composite(self, subrequests: list[dict[str, Any]]) -> dict[str, tuple[int, Any]]:
+        """Run up to 25 subrequests (at most 5 of them queries) in ONE API call: POST /composite, allOrNone
+        false, so one refused subrequest (say, a setup object the user may not read) leaves the others.
+
+        Returns {referenceId: (httpStatusCode, body)}; a failure of the call itself (API disabled, limit
+        reached, ...) raises its ConsoleError.
+        """
+        if not 0 < len(subrequests) <= 25:
+            raise errors.BadInput("A composite call takes 1 to 25 subrequests.", fix="Split the batch.",
+                                  cause="batch_too_large")
+        body = {"allOrNone": False, "compositeRequest": subrequests}
+        answer = self.call(lambda sf: sf.restful("composite", method="POST", json=body)) or {}
+        return {str(item.get("referenceId")): (int(item.get("httpStatusCode") or 0), item.get("body"))
+                for item in answer.get("compositeResponse") or []}
+
+    def record_counts(self, sobjects: list[str]) -> dict[str, int]:
+        """Records per object from /limits/recordCount (the org's approximate totals, whatever the sharing;
+        needs View Setup and Configuration)."""
+        names = ",".join(_sobject(name) for name in sobjects)
+        answer = self.call(lambda sf: sf.restful("limits/recordCount", params={"sObjects": names})) or {}
+        return {str(row["name"]): int(row["count"]) for row in answer.get("sObjects") or [] if "name" in row}

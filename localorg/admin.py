@@ -84,6 +84,19 @@ def ready(app: App, req: Request) -> Response:
     return Response.json(app.state["ready_line"]() if "ready_line" in app.state else {"instance_url": app.instance_url})
 
 
+def permission_sets(app: App, req: Request) -> Response:
+    """POST {name, xml, assign_to}: deploy a permission set file and assign it (Handle.grant_permission_set)."""
+    from localorg.permset_deploy import DeployError, deploy
+
+    body = _body(req)
+    try:
+        ps_id = deploy(app.org, str(body.get("name") or ""), str(body.get("xml") or ""),
+                       assign_to=body.get("assign_to"))
+    except DeployError as exc:
+        raise RestError(400, "DEPLOY_FAILED", str(exc)) from None
+    return Response.json({"id": ps_id}, status=201)
+
+
 def register(app: App) -> None:
     """Add the admin routes."""
     r = app.admin_router
@@ -94,3 +107,4 @@ def register(app: App) -> None:
     r.add("/__localorg__/users/active", r"/__localorg__/users/active/?", {"POST": user_active})
     r.add("/__localorg__/limits", r"/__localorg__/limits/?", {"GET": limits, "POST": limits})
     r.add("/__localorg__/ready", r"/__localorg__/ready/?", {"GET": ready})
+    r.add("/__localorg__/permission-sets", r"/__localorg__/permission-sets/?", {"POST": permission_sets})

@@ -170,6 +170,16 @@ class Handle:
         if not active:
             self._app.store.revoke_user(user.id)
 
+    def grant_permission_set(self, name: str, xml_text: str, *, assign_to: str | None = None) -> str:
+        """Deploy a Metadata API permission set file (`name`.permissionset-meta.xml) and assign it to a user,
+        as an admin would with `sf project deploy start` and Assign; returns the permission set's Id.
+
+        A file the Metadata API would refuse (unknown object or field, Edit without Read, a required field)
+        raises localorg.permset_deploy.DeployError and changes nothing."""
+        from localorg.permset_deploy import deploy
+
+        return deploy(self.org, name, xml_text, assign_to=assign_to)
+
     def api_usage(self) -> tuple[int, int]:
         """(used, max) daily API requests."""
         return self._app.store.api_used, self._app.store.api_limit

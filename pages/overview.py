@@ -38,6 +38,16 @@ for info in sorted(infos, key=lambda i: (i.name != current, i.name)):
         if status.status != "connected":
             st.page_link("pages/connect.py", label="Fix on Connect", icon=":material/build:",
                          query_params={"connection": info.name})
+        # -- permissions: the last diagnosis of this connection, read without calling the org (issue 11)
+        last = {use: engine.last_diagnosis(info.name, use_case=use) for use in engine.USE_CASES} if info.readable else {}
+        if last and all(last.values()):
+            parts = [f"{use}: {r.counts()['pass']} passed, {r.counts()['warn']} warnings, {r.counts()['fail']} failed"
+                     for use, r in last.items() if r is not None]
+            st.caption(f"Permissions — {' · '.join(parts)} (checked {last['enrichment'].checked_at}).")  # type: ignore[union-attr]
+        if info.readable:
+            st.page_link("pages/permissions.py", label="Open Permissions" if all(last.values()) else
+                         "Check permissions (not checked yet)", icon=":material/verified_user:",
+                         query_params={"connection": info.name})
 
 st.subheader("Coming next")
 st.caption("Snapshot age and next refresh (the shared 4-hour refresh of records from Salesforce), the last runs "

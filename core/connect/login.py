@@ -12,9 +12,16 @@ from typing import Any
 from core import cache as shared_cache
 from core import errors, settings
 from core.connect import demo, oauth
-from core.connect.connections import ConnectedApp, ConnectionInfo, build_record, info_from
+from core.connect.connections import (
+    ConnectedApp,
+    ConnectionInfo,
+    build_record,
+    info_from,
+    integration_user_hint,
+    now_iso,
+)
 from core.connect.environments import PRODUCTION_LOGIN, SANDBOX_LOGIN, Environment, environment
-from core.connect.tokens import TokenStore
+from core.connect.tokens import TokenRecord, TokenStore
 from core.errors import ConsoleError, Reconnect
 from core.roles import Actor, require_operator
 from core.salesforce import OrgClient, StaticTokens
@@ -118,6 +125,11 @@ def _store_connection(root: Path, *, name: str, env: Environment, token: dict[st
                               client_secret=client_secret, auth=auth, ca_file=ca_file, client=client,
                               key_file=key_file, extra=extra)
     except ConsoleError as exc:
+        kept = _keep_without_api(root, exc, client, name=name, env=env, token=token, token_url=token_url,
+                                 client_id=client_id, client_secret=client_secret, auth=auth, ca_file=ca_file,
+                                 key_file=key_file, extra=extra)
+        if kept is not None:
+            raise kept from None
         try:
             oauth.revoke(token_url, token=token.get("refresh_token") or token["access_token"], client_id=client_id,
                          client_secret=client_secret, ca_file=ca_file)
@@ -129,6 +141,38 @@ def _store_connection(root: Path, *, name: str, env: Environment, token: dict[st
     TokenStore(root).save(record)  # open_client sees the new connected_at and builds a new client
     shared_cache.evict_connection(name, root)
     return info_from(record)
+
+
+# -- permission diagnostics (issue 11): a sign-in refused the API is kept, so Permissions can say all that is missing
+def _keep_without_api(root: Path, exc: ConsoleError, client: OrgClient, *, name: str, env: Environment,
+                      token: dict[str, Any], token_url: str, client_id: str, client_secret: str | None, auth: str,
+                      ca_file: str | None, key_file: str | None, extra: dict[str, Any] | None) -> ConsoleError | None:
+    """Save a sign-in whose user lacks API Enabled (userinfo works, the data API does not) and return the error
+    to raise; None for any other failure. The admin fixes the permission and the same sign-in starts working."""
+    if not isinstance(exc, errors.FixPermission) or exc.cause not in ("api_disabled", "api_disabled_for_user"):
+        return None
+    try:
+        identity = client.identity()
+    except ConsoleError:
+        return None
+    user_id = str(identity.get("user_id") or identity.get("sub", "").rsplit("/", 1)[-1])
+    username = str(identity.get("preferred_username") or identity.get("username") or "")
+    user_name = str(identity.get("name") or "")
+    record = TokenRecord(
+        name=name, environment=env.to_dict(), token_url=token_url.rstrip("/"),
+        instance_url=str(token.get("instance_url") or client.instance_url),
+        org_id=str(identity.get("organization_id") or ""), user_id=user_id, username=username,
+        access_token=str(token["access_token"]), refresh_token=token.get("refresh_token"),
+        issued_at=str(token.get("issued_at") or ""), client_id=client_id, client_secret=client_secret, auth=auth,
+        key_file=key_file, ca_file=ca_file, is_sandbox=bool(env.expects_sandbox), user_name=user_name,
+        connected_at=now_iso(), integration_user_hint=integration_user_hint(username, user_name, None),
+        extra=dict(extra or {}))
+    TokenStore(root).save(record)
+    shared_cache.evict_connection(name, root)
+    return errors.FixPermission(
+        f"Signed in as {username} and saved as {name!r}, but the org cannot be used yet: {exc.message}",
+        fix=f"{exc.fix} Then open Permissions (or run python -m core diagnose --connection {name}) and check again.",
+        cause=exc.cause, status=exc.status, code=exc.code)
 
 
 def connect_password_demo(username: str, *, name: str | None = None, actor: Actor, password: str | None = None,

@@ -49,6 +49,11 @@ _SOURCES = {"Account": ("website",), "Contact": ("email",), "Lead": ("email", "w
 _FIELDS = {"website": "Website", "email": "Email"}
 
 
+def key_fields(sobject: str) -> tuple[str, ...]:
+    """The Salesforce fields match_keys reads for an object, in the order it tries them (the sync must read them)."""
+    return tuple(_FIELDS[source] for source in _SOURCES.get(sobject, ()))
+
+
 def is_free_mail(domain: str | None) -> bool:
     """Whether a registrable domain belongs to a free-mail provider (listed, or a yahoo.* / hotmail.* style family)."""
     if not domain:

@@ -12,6 +12,8 @@ from localorg.httpcore import Headers, Request, Response, RestError, is_api_erro
 
 MAX_COLLECTION = 200
 MAX_SUBREQUESTS = 25
+MAX_QUERIES = 5   # of the 25, at most 5 may be Query, QueryAll or sObject Collections requests (REST API guide)
+_HEAVY = re.compile(r"^/services/data/v[\d.]+/(?:query|queryAll|composite/sobjects)(?:[/?]|$)")
 ROLLED_BACK = {"statusCode": "ALL_OR_NONE_OPERATION_ROLLED_BACK",
                "message": "Record rolled back because not all records were valid and the request was using AllOrNone header",
                "fields": []}
@@ -208,6 +210,10 @@ def composite(ctx: Ctx) -> Response:
         raise RestError(400, "JSON_PARSER_ERROR", "compositeRequest is required")
     if len(subs) > MAX_SUBREQUESTS:
         raise RestError(400, "LIMIT_EXCEEDED", f"Composite request limit exceeded: {len(subs)} subrequests, maximum is 25")
+    heavy = sum(1 for sub in subs if isinstance(sub, dict) and _HEAVY.match(str(sub.get("url", ""))))
+    if heavy > MAX_QUERIES:
+        raise RestError(400, "LIMIT_EXCEEDED", f"Composite request limit exceeded: {heavy} query or sObject "
+                        f"Collections subrequests, maximum is {MAX_QUERIES}")
     all_or_none = _truthy(payload.get("allOrNone", False))
     done: dict[str, Any] = {}
     out: list[dict] = []

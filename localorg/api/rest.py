@@ -245,6 +245,27 @@ def limits(ctx: Ctx) -> Response:
     return Response.json(payload)
 
 
+@rest
+def record_count(ctx: Ctx) -> Response:
+    """GET limits/recordCount?sObjects=A,B: records per object, deleted ones left out; needs View Setup.
+
+    As on Salesforce the count ignores sharing (it is the org's total, not what the caller sees); a
+    listed object the org does not have is left out of the answer; no list means every data object.
+    """
+    if not getattr(ctx.user, "view_setup", False):
+        raise RestError(403, "INSUFFICIENT_ACCESS",
+                        "You don't have the View Setup and Configuration permission needed to view record counts.")
+    schema = ctx.app.org.schema
+    asked = [n.strip() for n in (ctx.req.param("sObjects") or "").split(",") if n.strip()]
+    if asked:
+        objects = [o for o in (schema.get(n) for n in asked) if o is not None]
+    else:
+        objects = sorted(schema.objects.values(), key=lambda o: o.name)
+    counts = [{"count": len(ctx.app.org.store.rows(o.name)), "name": o.name}
+              for o in objects if not o.virtual and not o.setup]
+    return Response.json({"sObjects": counts})
+
+
 def register(app: App) -> None:
     """Add the REST data routes."""
     r = app.router
@@ -263,3 +284,4 @@ def register(app: App) -> None:
     r.add("/services/data/vXX.X/queryAll/{locator}", DATA + r"/queryAll/(?P<locator>01g\w+)-(?P<offset>\d+)/?",
           {"GET": query_all_more})
     r.add("/services/data/vXX.X/limits", DATA + r"/limits/?", {"GET": limits})
+    r.add("/services/data/vXX.X/limits/recordCount", DATA + r"/limits/recordCount/?", {"GET": record_count})

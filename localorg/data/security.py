@@ -10,8 +10,11 @@ OBJECT_OPS = ("read", "create", "edit", "delete", "view_all", "modify_all")
 OP_FIELDS = {"read": "PermissionsRead", "create": "PermissionsCreate", "edit": "PermissionsEdit",
               "delete": "PermissionsDelete", "view_all": "PermissionsViewAllRecords",
               "modify_all": "PermissionsModifyAllRecords"}
-# Objects every API user may read whatever the permission sets say (as in Salesforce).
-ALWAYS_READABLE = frozenset({"organization", "userpermissionaccess"})
+# Objects every API user may read whatever the permission sets say (as in Salesforce). Profile is a setup
+# object, but Salesforce lets internal users query it (object reference, Profile: "Special Access Rules" name
+# only portal users); what a profile grants on objects and fields (ObjectPermissions, FieldPermissions) still
+# needs View Setup and Configuration.
+ALWAYS_READABLE = frozenset({"organization", "userpermissionaccess", "profile"})
 # Organization-wide defaults: "Private", "Read" (public read only) or "ReadWrite".
 DEFAULT_SHARING = "ReadWrite"
 
@@ -33,10 +36,10 @@ class Access:
     def can(self, obj: SObjectType, op: str) -> bool:
         """Whether the user has object permission `op` (read/create/edit/delete/view_all/modify_all)."""
         lower = obj.name.lower()
-        if obj.setup:
-            return op == "read" and self.view_setup
         if lower in ALWAYS_READABLE:
             return op == "read"
+        if obj.setup:
+            return op == "read" and self.view_setup
         if self.modify_all_data:
             return True
         if self.view_all_data and op in ("read", "view_all"):

@@ -56,13 +56,19 @@ def test_given_refresh_token_revoked_in_salesforce_when_health_checked_then_need
     assert engine.last_health("demo", base=base) == health
 
 
-def test_given_user_without_api_enabled_when_connecting_then_fix_permission_api_disabled(base: Path) -> None:
+def test_given_user_without_api_enabled_when_connecting_then_fix_permission_and_sign_in_kept_for_permissions(
+        base: Path) -> None:
     with pytest.raises(FixPermission) as caught:
         engine.connect_password_demo("noapi@demo.test", name="noapi", actor=OPERATOR, base=base)
     assert caught.value.cause == "api_disabled"
-    assert "API Enabled" in caught.value.fix
+    assert "API Enabled" in caught.value.fix and "Permissions" in caught.value.fix
     assert caught.value.health == "needs_reconnect"
-    assert engine.connection("noapi", base=base) is None
+    # The sign-in is kept (not revoked), so Permissions can say everything that is missing and the same
+    # sign-in starts working once an admin grants API Enabled.
+    kept = engine.connection("noapi", base=base)
+    assert kept is not None and kept.username == "noapi@demo.test" and kept.org_id.startswith("00D")
+    health = engine.check_health("noapi", base=base)
+    assert (health.status, health.cause) == ("needs_reconnect", "api_disabled")
 
 
 def test_given_healthy_connection_when_checked_then_connected_and_usage_from_limits(base: Path, localorg: Any) -> None:

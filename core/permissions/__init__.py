@@ -1,0 +1,1 @@
+"""Permission diagnostics: pure checks over recorded org payloads → findings with fixes, and the permission-set file."""
