@@ -186,3 +186,77 @@ def disconnect(name: str, *, actor: Actor, force: bool = False, base: Path | Non
     _forget_client(root, name)
     shared_cache.evict_connection(name, root)
     return revoked
+
+
+# --- the guarded writer and the enrichment log (issue 13) --------------------------------------------------
+from dataclasses import asdict  # noqa: E402
+from typing import Any, Callable  # noqa: E402
+
+import pandas as pd  # noqa: E402
+
+from core.fields import FieldSpec  # noqa: E402
+from core.fields import field_specs as _field_specs  # noqa: E402
+from core.logs import runs as _runlog  # noqa: E402
+from core.sync import writer as _writer  # noqa: E402
+
+Run = _runlog.Run
+WriteOptions = _writer.Options
+WriteProgress = _writer.Progress
+
+
+def apply(connection: str, sobject: str, cells: pd.DataFrame, *, actor: Actor,
+          specs: dict[str, FieldSpec] | None = None, trigger: str = "manual", source: str | None = None,
+          strict: bool = False, options: WriteOptions | None = None,
+          progress: Callable[[WriteProgress], None] | None = None, base: Path | None = None) -> Run:
+    """Write approved fill cells (the preview's diff rows: Id, field, proposed) into the fields of `sobject` that
+    are still blank in a fresh read, logging every cell; operators only. Returns the run (`done`, or
+    `interrupted` with a message; `resume` continues it). `specs` default to a describe made now; `strict`
+    sends one conditional PATCH per record (small runs). RetryLater when another apply holds the object.
+    """
+    require_operator(actor, "write to Salesforce")
+    root = settings.data_dir(base)
+    info = _info(TokenStore(root), connection)
+    if info is None:
+        raise Reconnect(f"There is no connection named {connection!r}.", fix="Connect it from Connect.",
+                        cause="not_connected")
+    client = open_client(connection, base=root)
+    specs = specs if specs is not None else _field_specs(client.describe(sobject))
+    chosen = options or WriteOptions()
+    if strict and not chosen.strict:
+        chosen = WriteOptions(**{**asdict(chosen), "strict": True})
+    target = _writer.Target(connection, sobject, info.org_id or None, info.environment.kind)
+    return _writer.apply(client, cells, specs, target=target, actor=actor, trigger=trigger, source=source, base=root,
+                         options=chosen, progress=progress)
+
+
+def resume(run_id: str, *, actor: Actor, options: WriteOptions | None = None,
+           progress: Callable[[WriteProgress], None] | None = None, base: Path | None = None) -> Run:
+    """Settle an interrupted (or crashed) run: pending cells by reading their records, the rest through the
+    guard on a fresh read, so nothing is written twice and every cell ends with one final log row."""
+    require_operator(actor, "write to Salesforce")
+    root = settings.data_dir(base)
+    found = _runlog.get_run(root, run_id)
+    if found is None:
+        raise errors.BadInput(f"There is no run {run_id!r}.", fix="List the runs with: python -m core runs",
+                              cause="no_such_run")
+    client = open_client(found.connection, base=root)
+    specs = _field_specs(client.describe(found.object))
+    return _writer.resume(client, run_id, specs, actor=actor, base=root, options=options, progress=progress)
+
+
+def runs(*, connection: str | None = None, sobject: str | None = None, state: str | None = None, limit: int = 100,
+         base: Path | None = None) -> list[Run]:
+    """Runs, newest first (filter by connection, object, state); no org is called."""
+    return _runlog.list_runs(settings.data_dir(base), connection=connection, sobject=sobject, state=state, limit=limit)
+
+
+def run(run_id: str, *, base: Path | None = None) -> Run | None:
+    """One run with its counts, or None."""
+    return _runlog.get_run(settings.data_dir(base), run_id)
+
+
+def log_rows(*, base: Path | None = None, **filters: Any) -> pd.DataFrame:
+    """Enrichment log rows, newest first: filters run_id, sobject, field, outcome, record_id, since, until,
+    limit, offset (see core.logs.runs.rows)."""
+    return _runlog.rows(settings.data_dir(base), **filters)
+# --- end of the guarded writer block ---------------------------------------------------------------------
