@@ -45,6 +45,12 @@ def _column(frame: pd.DataFrame, *names: str) -> pd.Series | None:
     return None
 
 
+def _objects(values: pd.Series) -> pd.Series:
+    """A column as Python objects on a fresh index, None for every missing value (NaN, pd.NA)."""
+    out = pd.Series(values.to_numpy(dtype=object), dtype=object)
+    return out.where(out.notna(), None)
+
+
 def plan_cells(cells: pd.DataFrame, *, source: str | None = None) -> pd.DataFrame:
     """The approved cells as a run's plan (runlog.PLAN_COLUMNS), one row per (record, field), in the given order.
 
@@ -67,14 +73,13 @@ def plan_cells(cells: pd.DataFrame, *, source: str | None = None) -> pd.DataFram
     sources = _column(cells, "source")
     names, keys = _column(cells, "record_name", "name"), _column(cells, "match_key", "key")
     empty = pd.Series([None] * len(cells), index=cells.index, dtype=object)
-    plan = pd.DataFrame({
-        "record_id": ids.astype(str).to_numpy(dtype=object),
-        "field": cells["field"].astype(str).to_numpy(dtype=object),
-        "proposed": proposed.astype(str).to_numpy(dtype=object),
-        "record_name": (names if names is not None else empty).to_numpy(dtype=object),
-        "source": (sources if sources is not None else empty.fillna(source) if source else empty).to_numpy(dtype=object),
-        "match_key": (keys if keys is not None else empty).to_numpy(dtype=object),
-    })
+    columns = {
+        "record_id": ids.astype(str), "field": cells["field"].astype(str), "proposed": proposed.astype(str),
+        "record_name": names if names is not None else empty,
+        "source": sources if sources is not None else empty.fillna(source) if source else empty,
+        "match_key": keys if keys is not None else empty,
+    }
+    plan = pd.DataFrame({name: _objects(col) for name, col in columns.items()})
     if plan.duplicated(["record_id", "field"]).any():
         raise errors.BadInput("A cell (record and field) is approved twice.", fix="Approve each cell once.",
                               cause="bad_plan")
