@@ -184,3 +184,21 @@ def test_given_another_apply_holds_the_object_when_applying_then_refused_naming_
     assert "oscar" in refused.value.message and "20261129-101010-aaaaaa" in refused.value.message
     assert refused.value.cause == "apply_running" and engine.runs(base=base) == []
     assert values(org, [lead["Id"] for lead in leads], "Title") == {lead["Id"]: None for lead in leads}
+
+
+def test_given_a_record_deleted_after_the_preview_when_applied_then_failed_not_found_and_progress_reaches_all(
+        writer_org: tuple[Path, Any]) -> None:
+    base, org = writer_org
+    leads = blank_leads(org, "Title", 12)
+    admin = org.org.as_user(org.org.user_by_username("admin@demo.test").id)
+    admin.delete("Lead", leads[7]["Id"])
+    seen: list[engine.WriteProgress] = []
+
+    run = engine.apply("demo", "Lead", fill_cells(leads, "Title"), actor=WRITER, base=base, options=SMALL,
+                       progress=seen.append)
+
+    assert (run.counts["written"], run.counts["failed"]) == (11, 1)
+    gone = engine.log_rows(base=base, run_id=run.id, outcome="failed")
+    assert gone[["record_id", "error_code"]].values.tolist() == [[leads[7]["Id"], "NOT_FOUND"]]
+    assert [p.settled for p in seen] == [0, 5, 10, 12] and seen[-1].planned == 12
+    assert seen[-1].counts == {"written": 11, "failed": 1} and {p.run_id for p in seen} == {run.id}
