@@ -246,13 +246,19 @@ def resume(run_id: str, *, actor: Actor, options: WriteOptions | None = None,
 
 def runs(*, connection: str | None = None, sobject: str | None = None, state: str | None = None, limit: int = 100,
          base: Path | None = None) -> list[Run]:
-    """Runs, newest first (filter by connection, object, state); no org is called."""
-    return _runlog.list_runs(settings.data_dir(base), connection=connection, sobject=sobject, state=state, limit=limit)
+    """Runs, newest first (filter by connection, object, state); no org is called. A run whose process died
+    mid-apply is reported (and recorded) as interrupted, so it can be resumed."""
+    root = settings.data_dir(base)
+    found = [_writer.reconcile(root, r) for r in _runlog.list_runs(root, connection=connection, sobject=sobject,
+                                                                     limit=limit)]
+    return [r for r in found if state is None or r.state == state]
 
 
 def run(run_id: str, *, base: Path | None = None) -> Run | None:
-    """One run with its counts, or None."""
-    return _runlog.get_run(settings.data_dir(base), run_id)
+    """One run with its counts, or None (a run whose process died is reported as interrupted)."""
+    root = settings.data_dir(base)
+    found = _runlog.get_run(root, run_id)
+    return _writer.reconcile(root, found) if found is not None else None
 
 
 def log_rows(*, base: Path | None = None, **filters: Any) -> pd.DataFrame:

@@ -25,7 +25,9 @@ from core.sync.writer_pass import Options, Pass, Progress
 if TYPE_CHECKING:
     from core.salesforce import OrgClient
 
-__all__ = ["Options", "Progress", "Target", "apply", "plan_cells", "resume"]
+__all__ = ["Options", "Progress", "Target", "apply", "plan_cells", "reconcile", "resume"]
+CRASHED = ("The process applying this run ended before it finished (it crashed or was stopped). Some cells may "
+           "be pending — Resume settles them by reading the records, so nothing is written twice.")
 
 
 @dataclass(frozen=True)
@@ -151,3 +153,18 @@ def _pass(client: OrgClient, run: runlog.Run, todo: pd.DataFrame, specs: dict[st
         return runlog.update_run(base, run.id, state="interrupted", finished=True, add_api_calls=work.calls,
                                  message=f"{stop.message} — {stop.fix}" if stop.fix else stop.message)
     return runlog.update_run(base, run.id, state="done", finished=True, add_api_calls=work.calls)
+
+
+def reconcile(base: Path | None, run: runlog.Run) -> runlog.Run:
+    """A run recorded as `running` whose lock nobody holds lost its process: record it as interrupted (so the
+    page offers Resume). A run that is really running, or not running at all, is returned as it is."""
+    if run.state != "running":
+        return run
+    try:
+        with run_lock(base, run.connection, run.object, actor="reconcile", run=run.id):
+            current = runlog.get_run(base, run.id)
+            if current is None or current.state != "running":
+                return current or run
+            return runlog.update_run(base, run.id, state="interrupted", message=CRASHED)
+    except errors.RetryLater:
+        return run

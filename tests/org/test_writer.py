@@ -202,3 +202,17 @@ def test_given_a_record_deleted_after_the_preview_when_applied_then_failed_not_f
     assert gone[["record_id", "error_code"]].values.tolist() == [[leads[7]["Id"], "NOT_FOUND"]]
     assert [p.settled for p in seen] == [0, 5, 10, 12] and seen[-1].planned == 12
     assert seen[-1].counts == {"written": 11, "failed": 1} and {p.run_id for p in seen} == {run.id}
+
+
+def test_given_a_run_in_progress_when_listed_from_elsewhere_then_still_running(writer_org: tuple[Path, Any]) -> None:
+    base, org = writer_org
+    leads = blank_leads(org, "Title", 10)
+    seen: list[list[str]] = []
+
+    def look(progress: engine.WriteProgress) -> None:
+        seen.append([r.state for r in engine.runs(base=base)])  # while the apply holds its lock
+
+    run = engine.apply("demo", "Lead", fill_cells(leads, "Title"), actor=WRITER, base=base, options=SMALL,
+                       progress=look)
+
+    assert run.state == "done" and seen and all(states == ["running"] for states in seen)

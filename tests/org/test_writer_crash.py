@@ -86,6 +86,8 @@ def test_given_an_apply_killed_mid_batch_when_resumed_then_each_cell_written_at_
     run_id = runlog.list_runs(base)[0].id
     crashed = runlog.get_run(base, run_id)
     assert crashed is not None and crashed.state == "running"  # the process died without a word
+    seen = engine.run(run_id, base=base)  # nobody holds its lock: its process is gone
+    assert seen is not None and seen.state == "interrupted" and "Resume" in (seen.message or "")
     assert runlog.outcome_counts(base, run_id)["written"] == 5
     wait_for(lambda: all(v is not None for v in values(org, ids[5:10], "Title").values()),
              "the killed process's last PATCH to land in the org")  # written, but never logged by the writer
