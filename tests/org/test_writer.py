@@ -216,3 +216,28 @@ def test_given_a_run_in_progress_when_listed_from_elsewhere_then_still_running(w
                        progress=look)
 
     assert run.state == "done" and seen and all(states == ["running"] for states in seen)
+
+
+@pytest.mark.parametrize("times, outcome", [(1, "written"), (99, "failed")], ids=["released", "held-throughout"])
+def test_given_records_locked_by_another_transaction_when_applied_then_retried_alone_and_failed_only_if_still_locked(
+        writer_org: tuple[Path, Any], times: int, outcome: str) -> None:
+    base, org = writer_org
+    leads = blank_leads(org, "Title", 10)
+    ids = [lead["Id"] for lead in leads]
+    org.hold_row_locks([ids[1], ids[7]], times=times)
+    org.reset_counters()
+
+    run = engine.apply("demo", "Lead", fill_cells(leads, "Title"), actor=WRITER, base=base, options=SMALL)
+
+    assert run.state == "done"
+    rows = engine.log_rows(base=base, run_id=run.id)
+    finals = rows[rows["outcome"] != "pending"].set_index("record_id")
+    assert finals.loc[[ids[1], ids[7]], "outcome"].tolist() == [outcome, outcome]
+    assert finals.drop(index=[ids[1], ids[7]])["outcome"].eq("written").all()
+    counted = org.counters()
+    if outcome == "written":  # one re-read and one write more per locked batch
+        assert (counted[PATCH], counted[RETRIEVE]) == (4, 3)
+        assert values(org, ids, "Title") == {i: f"Enriched {n}" for n, i in enumerate(ids)}
+    else:
+        assert counted[PATCH] == 2 * SMALL.attempts and finals.loc[ids[1], "error_code"] == "UNABLE_TO_LOCK_ROW"
+        assert values(org, [ids[1], ids[7]], "Title") == {ids[1]: None, ids[7]: None}
