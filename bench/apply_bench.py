@@ -41,7 +41,8 @@ def one_run(records: int, transient: float) -> None:
     """Seed, connect, apply once and print the counts against the floor."""
     import pandas as pd
 
-    from core import demo, engine
+    from core import engine
+    from core.connect import demo
     from localorg import start
 
     with tempfile.TemporaryDirectory(prefix="apply-bench-") as tmp:

@@ -9,15 +9,32 @@ import threading
 from pathlib import Path
 
 from core import cache as shared_cache
-from core import demo, errors, oauth, settings
-from core.connections import (Actor, ApiUsage, ConnectedApp, ConnectionInfo, Health, client_for, info_from, now_iso,
-                              require_operator, unreadable_info)
-from core.environments import Environment, environment, my_domain_warnings
+from core import errors, settings
+from core.connect import demo, oauth
+from core.connect.connections import (
+    Actor,
+    ApiUsage,
+    ConnectedApp,
+    ConnectionInfo,
+    Health,
+    client_for,
+    info_from,
+    now_iso,
+    require_operator,
+    unreadable_info,
+)
+from core.connect.environments import Environment, environment, my_domain_warnings
+from core.connect.login import (
+    begin_login,
+    complete_login,
+    complete_login_error,
+    connect_jwt,
+    connect_password_demo,
+    connected_app_from_env,
+)
+from core.connect.tokens import TokenRecord, TokenStore
 from core.errors import ConsoleError, Reconnect
-from core.login import (begin_login, complete_login, complete_login_error, connect_jwt, connect_password_demo,
-                        connected_app_from_env)
 from core.salesforce import OrgClient
-from core.tokens import TokenRecord, TokenStore
 
 __all__ = [
     "Actor", "ApiUsage", "ConnectedApp", "ConnectionInfo", "ConsoleError", "Environment", "Health",
@@ -189,8 +206,9 @@ def disconnect(name: str, *, actor: Actor, force: bool = False, base: Path | Non
 
 
 # --- the guarded writer and the enrichment log (issue 13) --------------------------------------------------
+from collections.abc import Callable  # noqa: E402
 from dataclasses import asdict  # noqa: E402
-from typing import Any, Callable  # noqa: E402
+from typing import Any
 
 import pandas as pd  # noqa: E402
 

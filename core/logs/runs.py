@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Iterable
 from contextlib import closing
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -112,7 +112,7 @@ class Run:
 
 def now_iso() -> str:
     """UTC now with microseconds: log rows sort by it."""
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def _run(row: Any) -> Run:
@@ -127,7 +127,7 @@ def create_run(base: Path | None, *, connection: str, org_id: str | None, enviro
                trigger: str, actor: str, dry_run: bool, plan: pd.DataFrame, options: dict[str, Any]) -> Run:
     """Record a new run in state `running` with its planned cells (plan: PLAN_COLUMNS, one row per cell,
     numbered 0..n-1 in order), in one transaction."""
-    run_id = f"{datetime.now(timezone.utc):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+    run_id = f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
     started = now_iso()
     frame = plan.reindex(columns=list(PLAN_COLUMNS)).astype(object)
     frame = frame.where(frame.notna(), None)

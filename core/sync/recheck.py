@@ -1,6 +1,6 @@
 """The writer's pure seam: planned cells × the fresh read → what may be sent now, and the final outcome of the rest.
 
-Nothing here calls Salesforce or the log. The guard (core.guard) decides every cell on the values just
+Nothing here calls Salesforce or the log. The guard (core.sync.guard) decides every cell on the values just
 read; this module only maps its verdicts to log outcomes and builds the request body. A cell is sent
 only when the guard says `fill` on the fresh read, so a value someone typed after the preview is never
 overwritten; a field the fresh read did not return is never treated as blank.
@@ -13,9 +13,9 @@ from typing import Any
 
 import pandas as pd
 
-from core import guard
 from core.fields import FieldSpec
-from core.guard_values import text, to_arrow
+from core.sync import guard
+from core.sync.guard_values import text, to_arrow
 
 SEND_COLUMNS: tuple[str, ...] = ("cell", "record_id", "field", "proposed", "before")
 FINAL_COLUMNS: tuple[str, ...] = ("cell", "record_id", "field", "proposed", "before", "outcome", "error_code", "message")
@@ -89,14 +89,14 @@ def decide(cells: pd.DataFrame, fresh: pd.DataFrame, specs: dict[str, FieldSpec]
         skipped = ~fill & ~settled
         if fill.any():
             send = group.loc[fill, ["cell", "record_id", "field", "proposed"]].copy()
-            send["before"] = pd.Series([b for b, f in zip(before, fill) if f], index=send.index, dtype=object)
+            send["before"] = pd.Series([b for b, f in zip(before, fill, strict=True) if f], index=send.index, dtype=object)
             sends.append(send)
         if settled.any():
-            finals.append(_final(group[settled], [b for b, s in zip(before, settled) if s], "written", None,
+            finals.append(_final(group[settled], [b for b, s in zip(before, settled, strict=True) if s], "written", None,
                                  SETTLED_MESSAGE))
         if skipped.any():
             outcome = [OUTCOME_OF_VERDICT[v] for v in verdict[skipped]]
-            finals.append(_final(group[skipped], [b for b, s in zip(before, skipped) if s], outcome, None,
+            finals.append(_final(group[skipped], [b for b, s in zip(before, skipped, strict=True) if s], outcome, None,
                                  list(reason[skipped])))
     send = pd.concat(sends) if sends else pd.DataFrame(columns=list(SEND_COLUMNS))
     final = pd.concat(finals) if finals else pd.DataFrame(columns=list(FINAL_COLUMNS))
@@ -115,7 +115,7 @@ def json_value(proposed: str, spec: FieldSpec | None) -> Any:
 def payload(send: pd.DataFrame, specs: dict[str, FieldSpec]) -> list[dict[str, Any]]:
     """One record per Id (first appearance order) with every field to write in it: the sObject Collections body."""
     records: dict[str, dict[str, Any]] = {}
-    for record_id, name, proposed in zip(send["record_id"], send["field"], send["proposed"]):
+    for record_id, name, proposed in zip(send["record_id"], send["field"], send["proposed"], strict=True):
         records.setdefault(str(record_id), {"id": str(record_id)})[str(name)] = json_value(str(proposed),
                                                                                            specs.get(str(name)))
     return list(records.values())

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from core import errors
-from core.connections import Actor, require_operator
+from core.connect.connections import Actor, require_operator
 from core.fields import FieldSpec
 from core.logs import runs as runlog
 from core.sync.runlock import run_lock

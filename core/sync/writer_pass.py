@@ -24,9 +24,9 @@ import pandas as pd
 
 from core import errors
 from core.fields import FieldSpec
-from core.guard import DEFAULT_PLACEHOLDERS
 from core.logs import runs as runlog
 from core.sync import recheck
+from core.sync.guard import DEFAULT_PLACEHOLDERS
 
 if TYPE_CHECKING:
     from core.salesforce import OrgClient
@@ -262,7 +262,7 @@ class Pass:
                 for cell, rid, fld, after, before, outcome, code, message, name, source, key in zip(
                     frame["cell"], frame["record_id"], frame["field"], frame["proposed"], frame["before"],
                     frame["outcome"], frame["error_code"], frame["message"], meta["record_name"], meta["source"],
-                    meta["match_key"])]
+                    meta["match_key"], strict=True)]
         runlog.append(self.base, rows)
         return Counter(o for o in frame["outcome"] if o != "pending")
 

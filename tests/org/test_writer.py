@@ -35,7 +35,7 @@ def test_given_a_person_fills_a_field_after_the_preview_when_applied_then_skippe
     assert values(org, [person], "Title") == {person: "Head of Procurement"}
     assert saves.count(person) == 0
     others = [lead["Id"] for lead in leads if lead["Id"] != person]
-    assert values(org, others, "Title") == dict(zip(others, cells.set_index("Id").loc[others, "proposed"]))
+    assert values(org, others, "Title") == dict(zip(others, cells.set_index("Id").loc[others, "proposed"], strict=True))
     kept = engine.log_rows(base=base, run_id=run.id, outcome="skipped_nonblank")
     assert kept[["record_id", "field", "before", "after"]].values.tolist() == [
         [person, "Title", "Head of Procurement", "Enriched 2"]]

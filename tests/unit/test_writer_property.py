@@ -8,10 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core import diff, guard
 from core.errors import BadInput
 from core.fields import FieldSpec
-from core.sync import recheck
+from core.sync import diff, guard, recheck
 from core.sync.writer import plan_cells
 
 SPECS = {
