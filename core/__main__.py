@@ -53,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     demo_cmd = sub.add_parser("demo", help="the local demo org process")
     demo_cmd.add_argument("action", choices=["start", "status", "stop"])
     _add_diagnose(sub)
+    _add_run_commands(sub)
     return parser
 
 
@@ -133,6 +134,57 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- runs and resume (issue 13: the guarded writer and the enrichment log) ----------------------------------
+def _add_run_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """`runs` lists the enrichment runs; `resume RUN_ID` finishes an interrupted one."""
+    listing = sub.add_parser("runs", help="list enrichment runs, newest first")
+    listing.add_argument("--connection")
+    listing.add_argument("--object", dest="sobject")
+    listing.add_argument("--state", choices=["running", "done", "interrupted"])
+    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=_runs)
+    again = sub.add_parser("resume", help="finish an interrupted run: settle pending cells, write what is still blank")
+    again.add_argument("run_id")
+    again.add_argument("--json", action="store_true")
+    again.set_defaults(handler=_resume)
+
+
+def _run_line(run: engine.Run) -> str:
+    counts = ", ".join(f"{k} {v}" for k, v in run.counts.items() if v) or "no cells settled"
+    return (f"{run.id}  {run.state:<11} {run.connection}/{run.object}  {run.trigger} by {run.actor}  "
+            f"{run.started[:19].replace('T', ' ')}  {run.cells} cells, {run.api_calls} API calls: {counts}")
+
+
+def _runs(args: argparse.Namespace) -> int:
+    found = engine.runs(connection=args.connection, sobject=args.sobject, state=args.state, limit=args.limit)
+    if args.json:
+        print(json.dumps([asdict(r) for r in found], indent=2))
+        return 0
+    if not found:
+        print("No runs yet.")
+    for run in found:
+        print(_run_line(run))
+        if run.message:
+            print(f"    {run.message}")
+    return 0
+
+
+def _resume(args: argparse.Namespace) -> int:
+    def show(p: engine.WriteProgress) -> None:
+        if not args.json and p.planned:
+            print(f"\r{p.settled:,}/{p.planned:,} cells settled", end="", file=sys.stderr, flush=True)
+
+    run = engine.resume(args.run_id, actor=_actor(), progress=show)
+    if not args.json:
+        print(file=sys.stderr)
+    print(json.dumps(asdict(run), indent=2) if args.json else _run_line(run))
+    if run.message and not args.json:
+        print(f"    {run.message}")
+    return 0 if run.state == "done" else 1
+# --- end of runs and resume -----------------------------------------------------------------------------------
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; a ConsoleError prints its message and fix to stderr and exits 1 (77 when the role forbids it)."""
     args = _parser().parse_args(argv)
@@ -145,6 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _health(args)
         if args.command == "diagnose":
             return _diagnose(args)
+        if args.command in ("runs", "resume"):
+            return int(args.handler(args))
         if args.command == "disconnect":
             if engine.disconnect(args.name, actor=_actor(), force=args.force):
                 print(f"Disconnected {args.name!r}: the token was revoked at Salesforce and removed here.")

@@ -41,6 +41,7 @@ class RetryLater(ConsoleError):
     """Transient: the org or the network is busy (503, UNABLE_TO_LOCK_ROW, timeouts)."""
 
     health = "degraded"
+    retry_after: float | None = None  # seconds, from the answer's Retry-After header when it had one
 
 
 class RefreshAndRetry(ConsoleError):

@@ -23,6 +23,7 @@ T = TypeVar("T")
 _SOBJECT = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,79}$")
 _LIMIT_INFO = re.compile(r"api-usage=(\d+)/(\d+)")
 _RECORD_ID = re.compile(r"^(?:[A-Za-z0-9]{15}|[A-Za-z0-9]{18}|@\{[A-Za-z0-9_]+\.[A-Za-z0-9_.\[\]]+\})$")
+RETRIEVE_LIMIT = 2000  # records per sObject Collections retrieve (POST form)
 
 
 class TokenSource(Protocol):
@@ -63,6 +64,7 @@ class _OrgSession(requests.Session):
             setattr(self, key, value)
         self.api_usage: tuple[int, int] | None = None
         self.sent = 0  # HTTP requests sent to the org (a diagnosis reports how many calls it took)
+        self.last_answer = threading.local()  # per thread: the Retry-After of the last response (writer backoff)
         self.hooks["response"].append(self._record_usage)
 
     def request(  # type: ignore[override]
@@ -73,9 +75,18 @@ class _OrgSession(requests.Session):
         return super().request(method, url, *args, **kwargs)
 
     def _record_usage(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        self.last_answer.retry_after = _retry_after(response.headers.get("Retry-After"))
         match = _LIMIT_INFO.search(response.headers.get("Sforce-Limit-Info", ""))
         if match:
             self.api_usage = (int(match.group(1)), int(match.group(2)))
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header given in seconds (an HTTP date or garbage counts as absent)."""
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None
 
 
 def _query_headers(batch_size: int | None) -> dict[str, str]:
@@ -120,7 +131,10 @@ class OrgClient:
         return self.session.api_usage
 
     def _translate(self, exc: BaseException) -> errors.ConsoleError:
-        return errors.classify(exc, org_is_sandbox=self.org_is_sandbox)
+        error = errors.classify(exc, org_is_sandbox=self.org_is_sandbox)
+        if isinstance(error, errors.RetryLater) and not isinstance(exc, requests.exceptions.RequestException):
+            error.retry_after = getattr(self.session.last_answer, "retry_after", None)
+        return error
 
     def call(self, action: Callable[[Salesforce], T]) -> T:
         """Run `action(sf)`; on 401 refresh once and run the very same action again.
@@ -271,3 +285,16 @@ class OrgClient:
         names = ",".join(_sobject(name) for name in sobjects)
         answer = self.call(lambda sf: sf.restful("limits/recordCount", params={"sObjects": names})) or {}
         return {str(row["name"]): int(row["count"]) for row in answer.get("sObjects") or [] if "name" in row}
+    # --- the guarded writer (issue 13): the fresh read before a write --------------------------------------
+    def retrieve_records(self, sobject: str, ids: list[str], fields: list[str]) -> list[dict[str, Any] | None]:
+        """Up to 2,000 records of one type by Id, in the order of `ids`, with `fields` (None where a record is
+        deleted or not visible): one sObject Collections retrieve, `POST composite/sobjects/{sobject}`, so
+        thousands of ids never reach a URL. An unknown or unreadable field fails the whole call (400)."""
+        name = _sobject(sobject)
+        if len(ids) > RETRIEVE_LIMIT:
+            raise errors.BadInput(f"At most {RETRIEVE_LIMIT:,} records per retrieve.", fix="Split the ids.",
+                                  cause="batch_too_large")
+        if not ids:
+            return []
+        body = {"ids": list(ids), "fields": list(fields)}
+        return self.call(lambda sf: sf.restful(f"composite/sobjects/{name}", method="POST", json=body)) or []

@@ -125,6 +125,10 @@ class Handle:
             raise KeyError(f"no user {username!r}")
         self.org.as_user(user.id).update(sobject, record_id, values)
 
+    def hold_row_locks(self, record_ids: list[str], times: int = 1) -> None:
+        """Another transaction holds these records: their next `times` updates each fail with UNABLE_TO_LOCK_ROW."""
+        self.org.hold_row_locks(record_ids, times)
+
     def set_access_token_ttl(self, seconds: float) -> None:
         """Session lifetime of access tokens (already issued ones included)."""
         self._app.store.set_access_token_ttl(seconds)

@@ -1,1 +1,1 @@
-"""Sync: the blank-only guard (with its cells and value conversions) and the diff; next the snapshot and the writer."""
+"""The sync room: the snapshot, the guard, the diff and the guarded writer (re-read → guard → write → log)."""

@@ -11,6 +11,7 @@ from localorg.app import App, Ctx, rest
 from localorg.httpcore import Headers, Request, Response, RestError, is_api_error
 
 MAX_COLLECTION = 200
+MAX_RETRIEVE = 2000
 MAX_SUBREQUESTS = 25
 MAX_QUERIES = 5   # of the 25, at most 5 may be Query, QueryAll or sObject Collections requests (REST API guide)
 _HEAVY = re.compile(r"^/services/data/v[\d.]+/(?:query|queryAll|composite/sobjects)(?:[/?]|$)")
@@ -129,6 +130,27 @@ def collection_get(ctx: Ctx, sobject: str) -> Response:
     """GET composite/sobjects/{T}?ids=..&fields=..: records in id order, null for ones not found."""
     ids = [i for i in (ctx.req.param("ids") or "").split(",") if i]
     fields = [f for f in (ctx.req.param("fields") or "").split(",") if f]
+    return _retrieve(ctx, sobject, ids, fields)
+
+
+@rest
+def collection_retrieve(ctx: Ctx, sobject: str) -> Response:
+    """POST composite/sobjects/{T} {"ids": [...], "fields": [...]}: up to 2,000 records in id order, null for
+    ones not found or not visible (the form that keeps thousands of ids out of the URL)."""
+    body = ctx.req.json()
+    if not isinstance(body, dict):
+        raise RestError(400, "JSON_PARSER_ERROR", "The request body must be an object with ids and fields")
+    ids, fields = body.get("ids"), body.get("fields")
+    if not isinstance(ids, list) or not isinstance(fields, list):
+        raise RestError(400, "MISSING_ARGUMENT", "ids and fields are required")
+    if len(ids) > MAX_RETRIEVE:
+        raise RestError(400, "EXCEEDED_ID_LIMIT", f"record limit reached. cannot submit more than {MAX_RETRIEVE} "
+                        "records into this call")
+    return _retrieve(ctx, sobject, [str(i) for i in ids if i], [str(f) for f in fields if f])
+
+
+def _retrieve(ctx: Ctx, sobject: str, ids: list[str], fields: list[str]) -> Response:
+    """The records of one type in the order of ids (null where not found); an unknown field fails the call."""
     if not ids or not fields:
         raise RestError(400, "MISSING_ARGUMENT", "ids and fields are required")
     out: list[Any] = []
@@ -253,5 +275,5 @@ def register(app: App) -> None:
     r.add("/services/data/vXX.X/composite/sobjects", DATA + r"/composite/sobjects/?",
           {"POST": collections, "PATCH": collections, "DELETE": collections})
     r.add("/services/data/vXX.X/composite/sobjects/{T}", DATA + r"/composite/sobjects/" + TYPE + r"/?",
-          {"GET": collection_get})
+          {"GET": collection_get, "POST": collection_retrieve})
     r.add("/services/data/vXX.X/composite", DATA + r"/composite/?", {"POST": composite})

@@ -1,6 +1,7 @@
 """Security administration on the Org (permission sets, field and object permissions, sharing) for tests and setup."""
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
 from localorg.data.security import OP_FIELDS
@@ -15,6 +16,7 @@ class SecurityAdmin:
 
     schema: Schema
     store: Store
+    _lock: threading.RLock
 
     def security_changed(self) -> None:  # pragma: no cover - provided by Org
         """Forget cached effective permissions."""
@@ -92,3 +94,20 @@ class SecurityAdmin:
     def assignment_owner(self, sobject: str) -> str | None:
         """Return the owner the active assignment rule of an object gives, or None."""
         return dict(self.store.meta_get("assignment", {})).get(sobject)  # type: ignore[arg-type]
+
+    def hold_row_locks(self, record_ids: list[str], times: int = 1) -> None:
+        """Play another transaction holding these records: each of their next `times` updates fails for that
+        record only, with UNABLE_TO_LOCK_ROW (as a Collections result or a 400 on sObject Rows)."""
+        with self._lock:
+            held = self.__dict__.setdefault("_held_rows", {})
+            for rid in record_ids:
+                held[rid] = times
+
+    def row_lock_refuses(self, record_id: str) -> bool:
+        """Whether a held row lock refuses this update now (it then has one refusal fewer left)."""
+        with self._lock:
+            held = self.__dict__.get("_held_rows") or {}
+            if held.get(record_id, 0) <= 0:
+                return False
+            held[record_id] -= 1
+            return True

@@ -156,6 +156,9 @@ class UserView:
         obj = self._object(sobject)
         with self.org.transaction():
             rec = self._record(obj, record_id)
+            if self.org.row_lock_refuses(rec["Id"]):
+                raise ApiError(400, "UNABLE_TO_LOCK_ROW",
+                               f"unable to obtain exclusive access to this record or 1 records: {rec['Id']}", [])
             if if_unmodified_since is not None and rec.get("LastModifiedDate"):
                 since = if_unmodified_since
                 since = since.replace(tzinfo=UTC) if since.tzinfo is None else since
