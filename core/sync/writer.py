@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from core import errors
-from core.connect.connections import Actor, require_operator
 from core.fields import FieldSpec
 from core.logs import runs as runlog
+from core.roles import Actor, require_operator
 from core.sync.runlock import run_lock
 from core.sync.writer_pass import Options, Pass, Progress
 
