@@ -202,3 +202,16 @@ def test_given_hostile_input_when_sent_to_localorg_then_salesforce_answers_it(ro
         assert answer.job["state"] == state and message in answer.job.get("errorMessage", ""), answer.job
     if row.then is not None:
         row.then(fresh_localorg)
+
+
+@pytest.mark.parametrize(("request_bytes", "status", "reason"), [
+    (b"GET /services/data/ HTTP/1.1\r\nHost: localhost\r\nX-Padding: " + b"p" * 17_000 + b"\r\n\r\n",
+     431, "Request Header Fields Too Large"),
+    (b"PUT /services/data/ HTTP/1.1\r\nHost: localhost\r\nContent-Length: 200000000\r\n\r\n", 413, "Payload Too Large"),
+    (b"GET /services/data/ HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+     400, "Invalid Content-Length Value"),
+], ids=["head over 16,384 bytes", "body over 150 MB", "two Content-Lengths"])
+def test_given_a_request_past_the_front_ends_limits_when_sent_then_jetty_answers_and_closes(
+        request_bytes: bytes, status: int, reason: str, localorg: Any) -> None:
+    answer = _raw(request_bytes)(localorg)
+    assert (answer.status, answer.body) == (status, f"<h1>Bad Message {status}</h1><pre>reason: {reason}</pre>")
