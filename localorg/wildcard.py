@@ -1,4 +1,4 @@
-"""Wildcard patterns matched without backtracking: SOQL LIKE and fault-injection paths, linear in the text per segment."""
+"""Wildcard patterns matched without backtracking: SOQL LIKE and fault-injection paths, one pass per segment."""
 from __future__ import annotations
 
 import re
@@ -10,10 +10,9 @@ _REGEX_SPECIALS = set("()[]{}|+?*^$")
 Segment = tuple  # of single characters and ANY
 
 
-def _compile(segment: Segment, fold: bool) -> re.Pattern[str]:
-    """A fixed-length segment as a regex of literals and dots only: no quantifier, so no backtracking."""
-    flags = re.DOTALL | (re.IGNORECASE if fold else 0)
-    return re.compile("".join("." if c is ANY else re.escape(c) for c in segment), flags)
+def _segment(segment: Segment) -> str:
+    """A fixed-length segment as regex text of escaped literals and dots: no quantifier, nothing to backtrack."""
+    return "".join("." if c is ANY else re.escape(c) for c in segment)
 
 
 @dataclass(frozen=True)
@@ -21,17 +20,23 @@ class Wildcard:
     """Fixed-length segments separated by gaps of any length; the first segment is anchored at the start of the
     text and the last at its end (an open end is an empty segment there).
 
-    Matching places every middle segment at its leftmost fit after the previous one. Because every segment has a
-    fixed length, the leftmost fit never blocks a match a later fit would allow, so no position is ever tried
-    twice: one pass over the text per segment, whatever the pattern ("%a%a%a…%b" over "aaaa…" included)."""
+    It runs as one regex built only from escaped literals and dots: `FIRST(?>.*?MID)…(?>.*?MID).*LAST`. Each
+    middle segment sits in an atomic group, so it is placed at its leftmost fit after the previous one and never
+    revisited; since every segment has a fixed length, the leftmost fit never blocks a match a later one would
+    allow. Only the final `.*` gives characters back, one at a time. So a match costs at most one pass over the
+    text per segment (value length x pattern length), whatever the pattern: "%a%a…%b" over "aaaa…" included,
+    where a plain `.*a.*a….*b` tries every split of the text and runs for minutes."""
 
     segments: tuple[Segment, ...]
     fold: bool = False
-    _compiled: tuple[tuple[re.Pattern[str], int], ...] = field(init=False, repr=False, compare=False)
+    _regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        compiled = tuple((_compile(s, self.fold), len(s)) for s in self.segments)
-        object.__setattr__(self, "_compiled", compiled)
+        parts = [_segment(s) for s in self.segments]
+        middle = "".join(f"(?>.*?{part})" for part in parts[1:-1] if part)
+        text = parts[0] if len(parts) == 1 else f"{parts[0]}{middle}.*{parts[-1]}"
+        flags = re.DOTALL | (re.IGNORECASE if self.fold else 0)
+        object.__setattr__(self, "_regex", re.compile(text, flags))
 
     @classmethod
     def like(cls, raw: str) -> Wildcard:
@@ -100,23 +105,7 @@ class Wildcard:
 
     def match(self, text: str) -> bool:
         """True when the whole text matches."""
-        compiled = self._compiled
-        if len(compiled) == 1:
-            regex, size = compiled[0]
-            return len(text) == size and regex.match(text) is not None
-        (first, first_size), (last, last_size) = compiled[0], compiled[-1]
-        end = len(text) - last_size
-        if end < first_size or first.match(text) is None:
-            return False
-        pos = first_size
-        for regex, size in compiled[1:-1]:
-            if size == 0:
-                continue
-            found = regex.search(text, pos, end)
-            if found is None:
-                return False
-            pos = found.end()
-        return last.match(text, end) is not None
+        return self._regex.fullmatch(text) is not None
 
 
 _PATH_HELP = "use literal text, '.' for one character, '.*' for any run, '^' at the start and '$' at the end"

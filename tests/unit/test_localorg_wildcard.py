@@ -2,7 +2,11 @@
 and fault paths limited to a subset of regex syntax that cannot backtrack."""
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from localorg.faults import Faults
 from localorg.wildcard import Wildcard
@@ -51,6 +55,28 @@ def test_given_the_pattern_that_froze_localorg_when_matched_against_a_long_run_t
     assert hostile.match("a" * size) is False
     assert hostile.match("a" * size + "b") is True
     assert Wildcard.like("%a%a%a%a%a%a%a%a%a%a%a%a%a%a%").match("a" * size) is True
+
+
+SOQL_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f"}   # as in SOQL string literals
+
+
+def _naive_like(pattern: str) -> re.Pattern[str]:
+    """The reference: LIKE as a plain backtracking regex (right answers, slow on hostile input)."""
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern[i] == "\\" and i + 1 < len(pattern):
+            out.append(re.escape(SOQL_ESCAPES.get(pattern[i + 1], pattern[i + 1])))
+            i += 2
+            continue
+        out.append({"%": ".*", "_": "."}.get(pattern[i], re.escape(pattern[i])))
+        i += 1
+    return re.compile("".join(out), re.IGNORECASE | re.DOTALL)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="aAbn%_\\", max_size=8), st.text(alphabet="aAbn%_\\\n\b", max_size=12))
+def test_given_any_short_pattern_and_value_when_matched_then_as_the_backtracking_regex(pattern: str, value: str) -> None:
+    assert Wildcard.like(pattern).match(value) is (_naive_like(pattern).fullmatch(value) is not None)
 
 
 PATH_CASES: list[tuple[str, str, bool]] = [
