@@ -10,7 +10,8 @@ import trustme
 
 from localorg.app import API_VERSIONS, DEMO_CLIENT_ID, LOOPBACK_CALLBACKS, App
 from localorg.listener import Server
-from localorg.tokens import TokenStore
+from localorg.httpcore import check_number
+from localorg.tokens import MAX_TTL, TokenStore
 
 
 class Handle:
@@ -155,6 +156,8 @@ def start(data_dir: Path | None = None, *, seed: str = "demo", host: str = "127.
     certificate is issued at start by a fresh local CA whose PEM is written to <data_dir>/ca.pem."""
     from localorg import admin, bulk, bulk_ingest, composite, oauth, replication, rest
     from localorg.org import Org
+
+    check_number("access_token_ttl", access_token_ttl, 0, MAX_TTL)   # before anything is created
 
     tmp = None
     if data_dir is None:
