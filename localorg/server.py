@@ -9,8 +9,8 @@ from pathlib import Path
 import trustme
 
 from localorg.app import API_VERSIONS, DEMO_CLIENT_ID, LOOPBACK_CALLBACKS, App
-from localorg.listener import Server
 from localorg.httpcore import check_number
+from localorg.listener import Server
 from localorg.tokens import MAX_TTL, TokenStore
 
 
