@@ -42,6 +42,13 @@ def _query(soql: str) -> Callable[[Any], Answer]:
     return lambda org: _rest(org, "GET", f"{V}/query", params={"q": soql})
 
 
+def _next_page(org: Any, offset: str) -> Answer:
+    """Ask for the next page of a real 5,000-Lead cursor at the given offset."""
+    first = _query("SELECT Id FROM Lead")(org)
+    locator = first.body.split('"nextRecordsUrl":"', 1)[1].split('"', 1)[0].rsplit("-", 1)[0]
+    return _rest(org, "GET", f"{locator}-{offset}")
+
+
 def _raw(request: bytes) -> Callable[[Any], Answer]:
     """Send bytes as they are over TLS; read until the org closes (status 0 when it closed without answering)."""
 
@@ -134,6 +141,12 @@ ROWS = [
         400, code="JSON_PARSER_ERROR", then=_no_account_named("NaN row")),
     Row("a 5,000-digit number in SOQL", _query("SELECT Id FROM Lead WHERE AnnualRevenue > " + "9" * 5000),
         400, code="MALFORMED_QUERY"),
+    Row("a 5,000-digit offset in a query locator", lambda org: _next_page(org, "9" * 5000),
+        400, code="INVALID_QUERY_LOCATOR"),
+    Row("a 5,000-digit batchSize in Sforce-Query-Options",
+        lambda org: _rest(org, "GET", f"{V}/query", params={"q": "SELECT Id FROM Account LIMIT 1"},
+                          headers={"Sforce-Query-Options": "batchSize=" + "9" * 5000}),
+        200, text='"totalSize":1'),
     Row("SOQL past Salesforce's 16,384-byte URI", _query("SELECT Id FROM Lead WHERE Company = '" + "x" * 20_000 + "'"),
         414, text=JETTY_414),
     Row("SOQL over 64 KB in the URL (was the stdlib's HTML page)",
