@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import inspect
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from localorg.app import App

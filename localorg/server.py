@@ -9,9 +9,9 @@ from pathlib import Path
 import trustme
 
 from localorg.app import API_VERSIONS, DEMO_CLIENT_ID, LOOPBACK_CALLBACKS, App
+from localorg.auth.tokens import MAX_TTL, TokenStore
 from localorg.httpcore import check_number
 from localorg.listener import Server
-from localorg.tokens import MAX_TTL, TokenStore
 
 
 class Handle:
@@ -120,7 +120,7 @@ class Handle:
         if self._tmp is not None:
             self._tmp.cleanup()
 
-    def __enter__(self) -> "Handle":
+    def __enter__(self) -> Handle:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -154,8 +154,10 @@ def start(data_dir: Path | None = None, *, seed: str = "demo", host: str = "127.
 
     data_dir None uses a temporary directory removed at stop(). Port 0 picks a free port. The TLS
     certificate is issued at start by a fresh local CA whose PEM is written to <data_dir>/ca.pem."""
-    from localorg import admin, bulk, bulk_ingest, composite, oauth, replication, rest
-    from localorg.org import Org
+    from localorg import admin
+    from localorg.api import bulk, bulk_ingest, composite, replication, rest
+    from localorg.auth import oauth
+    from localorg.data.org import Org
 
     check_number("access_token_ttl", access_token_ttl, 0, MAX_TTL)   # before anything is created
 
