@@ -38,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         sys.stderr.write(f"localorg: cannot start ({exc}).\n")
         return 2
+    except ValueError as exc:   # e.g. --access-token-ttl outside 0-86,400 seconds
+        sys.stderr.write(f"localorg: {exc}.\n")
+        return 2
     stopped = threading.Event()
 
     def _stop(signum: int, frame: object) -> None:

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import random
-import re
 import threading
 import time
 from dataclasses import dataclass, field
 
-from localorg.httpcore import Response, RestError
+from localorg.httpcore import Response, RestError, check_number
+from localorg.wildcard import Wildcard
+
+MAX_DELAY = 60.0   # the listener's socket timeout: a longer delay could never be answered
 
 
 @dataclass
@@ -25,18 +27,19 @@ class Fault:
     times: int | None = 1
     fraction: float | None = None
     fired: int = 0
-    _regex: re.Pattern[str] = field(init=False, repr=False)
+    _pattern: Wildcard = field(init=False, repr=False)
     _rng: random.Random = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._regex = re.compile(self.path)
+        _check(self)
+        self._pattern = Wildcard.path(self.path)   # ValueError for regex syntax outside the safe subset
         self._rng = random.Random(f"{self.method}|{self.path}")   # deterministic per fault
 
     def matches(self, method: str, path: str) -> bool:
         """True when the request's method and path (no query string) match this fault."""
         if self.method and self.method.upper() != method.upper():
             return False
-        return self._regex.search(path) is not None
+        return self._pattern.match(path)
 
     def apply(self) -> Response | None:
         """Sleep the delay, then the answer to send (None = carry on with the real answer)."""
@@ -58,6 +61,22 @@ class Fault:
                 "times": self.times, "fraction": self.fraction, "fired": self.fired}
 
 
+def _check(fault: Fault) -> None:
+    """Validate every field of a fault as it is armed, so a bad one is refused rather than firing oddly later."""
+    if fault.method is not None and (not isinstance(fault.method, str) or not fault.method.isalpha()):
+        raise ValueError(f"method must be an HTTP method name or null, not {fault.method!r}")
+    check_number("status", fault.status, 100, 599, integer=True, optional=True)
+    for name in ("error_code", "message"):
+        if not isinstance(getattr(fault, name), str):
+            raise ValueError(f"{name} must be a string")
+    check_number("retry_after", fault.retry_after, 0, 86400, optional=True)
+    check_number("delay", fault.delay, 0, MAX_DELAY)
+    if not isinstance(fault.drop, bool):
+        raise ValueError(f"drop must be true or false, not {fault.drop!r}")
+    check_number("times", fault.times, 0, 10**9, integer=True, optional=True)
+    check_number("fraction", fault.fraction, 0, 1, optional=True)
+
+
 class Faults:
     """The armed faults of one org, first match wins."""
 
@@ -69,10 +88,12 @@ class Faults:
             error_code: str = "SERVER_UNAVAILABLE", message: str = "Service temporarily unavailable (injected fault)",
             retry_after: float | None = None, delay: float = 0.0, drop: bool = False, times: int | None = 1,
             fraction: float | None = None) -> Fault:
-        """Arm a fault for requests whose method matches and whose path matches the regex.
+        """Arm a fault for requests whose method matches and whose path matches the pattern (searched, like a regex).
 
-        status=None with delay>0 only slows the call down; drop=True closes the connection unanswered.
-        times=None with a fraction makes it fire on that share of calls indefinitely."""
+        The path pattern is the safe subset of regex syntax: literal text, `.`, `.*`, `^` and `$` (see
+        Wildcard.path); anything else, and values out of range (status 100-599, delay 0-60 s, fraction 0-1,
+        times >= 0), raise ValueError. status=None with delay>0 only slows the call down; drop=True closes
+        the connection unanswered. times=None with a fraction makes it fire on that share of calls indefinitely."""
         fault = Fault(method, path, status, error_code, message, retry_after, delay, drop, times, fraction)
         with self._lock:
             self._faults.append(fault)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +38,53 @@ def error_body(exc: BaseException) -> list[dict]:
 def is_api_error(exc: BaseException) -> bool:
     """True for errors that carry an HTTP status and a Salesforce errorCode (ours or the Org's)."""
     return hasattr(exc, "status") and hasattr(exc, "error_code") and hasattr(exc, "body")
+
+
+def check_number(name: str, value: object, low: float, high: float, *, integer: bool = False,
+                 optional: bool = False) -> None:
+    """Raise ValueError unless value is a finite number in [low, high] (a bool is not a number; None only if optional).
+
+    Used wherever a caller's number sets a knob (token lifetime, API usage, fault delays): "nan", inf or a
+    string must be refused, not stored (a NaN lifetime made tokens immortal)."""
+    if value is None and optional:
+        return
+    kinds = (int,) if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value) or not low <= value <= high:
+        kind = "an integer" if integer else "a finite number"
+        raise ValueError(f"{name} must be {kind} from {low:,} to {high:,}{' or null' if optional else ''}, not {value!r}")
+
+
+MAX_JSON_DEPTH = 100   # ours: Salesforce's parser allows more, but no Salesforce body nests past a handful
+_TOO_DEEP = object()
+
+
+class _Refused(ValueError):
+    """A JSON token Salesforce's parser refuses (NaN, Infinity, a number beyond a double)."""
+
+
+def _non_standard(token: str) -> Any:
+    raise _Refused(f"Non-standard token '{token}': NaN and Infinity are not JSON numbers")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Refused(f"Numeric value ({text[:20]}{'…' if len(text) > 20 else ''}) out of range of a double")
+    return value
+
+
+def _depth_over(value: Any, limit: int) -> bool:
+    """True when lists/objects nest deeper than limit (walked with a list, not recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
 
 
 class Headers:
@@ -85,11 +133,24 @@ class Request:
         return {k: v[0] for k, v in parsed.items()}
 
     def json(self) -> Any:
-        """The body parsed as JSON; a malformed body is Salesforce's 400 JSON_PARSER_ERROR."""
+        """The body parsed as strict JSON; anything else is Salesforce's 400 JSON_PARSER_ERROR.
+
+        Strict as Salesforce's parser is: NaN / Infinity, numbers beyond a double and nesting deeper than
+        MAX_JSON_DEPTH are refused rather than handed to handlers (Python's json accepts the first two)."""
         try:
-            return json.loads(self.body or b"null")
-        except ValueError as exc:
-            raise RestError(400, "JSON_PARSER_ERROR", f"Unexpected character: {exc}") from None
+            value = json.loads(self.body or b"null", parse_constant=_non_standard, parse_float=_finite_float)
+        except json.JSONDecodeError as exc:
+            raise RestError(400, "JSON_PARSER_ERROR",
+                            f"Unexpected character: {exc.msg} at [line:{exc.lineno}, column:{exc.colno}]") from None
+        except ValueError as exc:   # parse_constant / parse_float, or an integer of over 4,300 digits
+            raise RestError(400, "JSON_PARSER_ERROR", str(exc) if isinstance(exc, _Refused) else
+                            "Numeric value out of range") from None
+        except RecursionError:
+            value = _TOO_DEEP
+        if value is _TOO_DEEP or _depth_over(value, MAX_JSON_DEPTH):
+            raise RestError(400, "JSON_PARSER_ERROR",
+                            f"Document nesting depth exceeds the maximum allowed ({MAX_JSON_DEPTH})") from None
+        return value
 
 
 @dataclass

@@ -1,101 +1,23 @@
-"""HTTPS and HTTP listeners, the embeddable `start()` and the `Handle` tests and the console hold."""
+"""The embeddable `start()` (HTTPS and plain-HTTP listeners on threads, a local CA) and the `Handle` tests and the console hold."""
 from __future__ import annotations
 
-import socket
 import ssl
 import tempfile
 import threading
-from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import trustme
 
 from localorg.app import API_VERSIONS, DEMO_CLIENT_ID, LOOPBACK_CALLBACKS, App
-from localorg.auth.tokens import TokenStore
-from localorg.httpcore import Headers, Request
-
-_REASONS = {200: "OK", 201: "Created", 204: "No Content", 302: "Found", 304: "Not Modified", 400: "Bad Request",
-            401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-            409: "Conflict", 412: "Precondition Failed", 415: "Unsupported Media Type", 420: "Enhance Your Calm",
-            429: "Too Many Requests", 500: "Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """Turns raw HTTP into Request, asks the App, writes the Response in one send."""
-
-    protocol_version = "HTTP/1.1"
-    server_version = "localorg"
-    timeout = 60
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        """Silence per-request logging (tokens must never reach a log line anyway)."""
-
-    def _serve(self) -> None:
-        server: _Server = self.server  # type: ignore[assignment]
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        path, _, query = self.path.partition("?")
-        req = Request(method=self.command, path=path, query_string=query,
-                      headers=Headers(list(self.headers.items())), body=body,
-                      client_ip=self.client_address[0], secure=server.secure, base_url=server.base_url)
-        resp = server.app.dispatch(req)
-        if resp.drop:
-            self.close_connection = True
-            try:
-                self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            return
-        head = [f"HTTP/1.1 {resp.status} {_REASONS.get(resp.status, 'Status')}",
-                f"Date: {formatdate(usegmt=True)}"]
-        head += [f"{k}: {v}" for k, v in resp.headers.items()]
-        head.append(f"Content-Length: {len(resp.body)}")
-        if self.close_connection:
-            head.append("Connection: close")
-        payload = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
-        if self.command != "HEAD":
-            payload += resp.body
-        self.wfile.write(payload)
-
-    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = _serve
-
-
-class _Server(ThreadingHTTPServer):
-    """A threading server; with TLS the handshake runs in the worker thread, not the accept loop."""
-
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, addr: tuple[str, int], app: App, context: ssl.SSLContext | None) -> None:
-        super().__init__(addr, _Handler)
-        self.app = app
-        self.context = context
-        self.secure = context is not None
-        self.base_url = ""
-
-    def finish_request(self, request: Any, client_address: Any) -> None:
-        """Wrap the accepted socket in TLS (if any) and hand it to the handler."""
-        try:
-            request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        except OSError:
-            pass
-        if self.context is not None:
-            try:
-                request = self.context.wrap_socket(request, server_side=True)
-            except (ssl.SSLError, OSError):
-                return
-        self.RequestHandlerClass(request, client_address, self)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Client disconnects are routine; stay quiet."""
+from localorg.auth.tokens import MAX_TTL, TokenStore
+from localorg.httpcore import check_number
+from localorg.listener import Server
 
 
 class Handle:
     """A running localorg: its URLs, CA file, Org and the knobs tests turn."""
 
-    def __init__(self, app: App, servers: list[_Server], threads: list[threading.Thread], *,
+    def __init__(self, app: App, servers: list[Server], threads: list[threading.Thread], *,
                  data_dir: Path, ca_file: str, tmp: tempfile.TemporaryDirectory | None) -> None:
         self._app = app
         self._servers = servers
@@ -251,6 +173,8 @@ def start(data_dir: Path | None = None, *, seed: str = "demo", host: str = "127.
     from localorg.auth import oauth
     from localorg.data.org import Org
 
+    check_number("access_token_ttl", access_token_ttl, 0, MAX_TTL)   # before anything is created
+
     tmp = None
     if data_dir is None:
         tmp = tempfile.TemporaryDirectory(prefix="localorg-")
@@ -260,8 +184,8 @@ def start(data_dir: Path | None = None, *, seed: str = "demo", host: str = "127.
     org = Org(data_dir / "org.sqlite3", schema_dir=schema_dir)
     org.seed(seed)
     ctx, ca_file = _tls_context(host, data_dir)
-    https = _Server((host, port), None, ctx)  # type: ignore[arg-type]
-    plain = _Server((host, http_port), None, None)  # type: ignore[arg-type]
+    https = Server((host, port), None, ctx)  # type: ignore[arg-type]
+    plain = Server((host, http_port), None, None)  # type: ignore[arg-type]
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
     instance_url = f"https://{shown}:{https.server_address[1]}"
     login_url = f"http://{shown}:{plain.server_address[1]}"

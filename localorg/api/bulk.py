@@ -40,7 +40,8 @@ class Job:
     query: str | None = None
     header: list[str] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)        # query results / uploaded rows
-    uploads: list[str] = field(default_factory=list)
+    uploads: list[bytes] = field(default_factory=list)
+    error_message: str | None = None                            # why a Failed job failed
     ok: list[tuple[str, bool, list[str]]] = field(default_factory=list)
     failed: list[tuple[str, str, list[str]]] = field(default_factory=list)
     unprocessed: list[list[str]] = field(default_factory=list)
@@ -63,12 +64,25 @@ class Job:
                         "apexProcessingTime": 0})
             if self.external_id:
                 out["externalIdFieldName"] = self.external_id
+        if self.error_message:
+            out["errorMessage"] = self.error_message
         return out
 
 
 def jobs_of(app: App) -> dict[str, Job]:
     """Every Bulk job of the org, by id."""
     return app.state.setdefault("bulk_jobs", {})
+
+
+def job_body(ctx: Ctx) -> dict:
+    """A job request's JSON body, which must be an object (a list or a scalar is JSON_PARSER_ERROR)."""
+    body = ctx.req.json()
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        kind = "array" if isinstance(body, list) else "string" if isinstance(body, str) else "value"
+        raise RestError(400, "JSON_PARSER_ERROR", f"The request body must be a JSON object, not a JSON {kind}")
+    return body
 
 
 def new_job_id() -> str:
@@ -149,7 +163,7 @@ def _flatten(parsed: Any, records: list[dict]) -> tuple[list[str], list[list[str
 
 # -- query jobs -----------------------------------------------------------------------------
 def _create_query(ctx: Ctx) -> Response:
-    body = ctx.req.json() or {}
+    body = job_body(ctx)
     operation = body.get("operation", "query")
     if operation not in ("query", "queryAll"):
         raise RestError(400, "INVALIDJOB", f"Invalid operation: {operation}")
@@ -194,7 +208,7 @@ def query_job(ctx: Ctx, job_id: str) -> Response:
         del jobs_of(ctx.app)[job.id]
         return Response.empty(204)
     if ctx.req.method == "PATCH":
-        state = (ctx.req.json() or {}).get("state")
+        state = job_body(ctx).get("state")
         if state != "Aborted":
             raise RestError(400, "INVALIDJOBSTATE", f"Invalid job state transition to {state}")
         if job.state == "JobComplete":

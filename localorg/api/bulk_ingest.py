@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
+import traceback
 from typing import Any
 
 from localorg.api.bulk import (
@@ -12,6 +14,7 @@ from localorg.api.bulk import (
     JOB_ID,
     Job,
     csv_text,
+    job_body,
     job_for,
     jobs_of,
     list_jobs,
@@ -22,6 +25,7 @@ from localorg.app import App, Ctx, rest
 from localorg.httpcore import Response, RestError, is_api_error
 
 INGEST_OPS = ("insert", "update", "upsert", "delete", "hardDelete")
+MAX_FIELD_CHARS, MAX_RECORD_CHARS, MAX_FIELDS = 32_000, 400_000, 5_000   # Bulk API 2.0 ingest limits
 
 NUMBER_INT = {"int"}
 NUMBER_FLOAT = {"double", "currency", "percent"}
@@ -51,19 +55,58 @@ def _sf_error(exc: BaseException) -> str:
     return f"{item['errorCode']}:{item['message']}:{','.join(item.get('fields') or [])} --"
 
 
+class JobFailure(Exception):
+    """A problem with a job's data as a whole: the job ends Failed with this as its errorMessage."""
+
+
+def _csv_rows(job: Any, data: bytes, upload: int) -> list[list[str]]:
+    """One upload as CSV rows (blank lines skipped), or JobFailure for bytes that are not UTF-8 CSV."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise JobFailure(f"InvalidBatch : Failed to read upload {upload}: not valid UTF-8 "
+                         f"(byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=DELIMITERS[job.delimiter], strict=True)
+    rows, line = [], 1
+    try:
+        for row in reader:
+            if row:
+                rows.append(row)
+            line = reader.line_num + 1        # where the next record starts
+    except csv.Error as exc:
+        reason = str(exc)
+        if "field larger than field limit" in reason:
+            raise JobFailure(_too_long(line)) from None
+        if reason == "unexpected end of data":
+            reason = "a quoted value is not closed before the end of the data"
+        raise JobFailure(f"InvalidBatch : Failed to parse CSV at line {line} of upload {upload}: {reason}") from None
+    return rows
+
+
+def _too_long(line: int) -> str:
+    return f"InvalidBatch : Field value at line {line} has more than {MAX_FIELD_CHARS:,} characters"
+
+
 def _parse(job: Any) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of every upload, within Bulk API 2.0's limits, or JobFailure."""
     header: list[str] = []
     rows: list[list[str]] = []
-    for text in job.uploads:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=DELIMITERS[job.delimiter])
-        lines = [r for r in reader if r]
+    for number, data in enumerate(job.uploads, start=1):
+        lines = _csv_rows(job, data, number)
         if not lines:
             continue
         if not header:
             header = [h.strip() for h in lines[0]]
         elif [h.strip() for h in lines[0]] != header:
-            raise RestError(400, "INVALIDBATCH", "All uploads of a job must have the same header")
+            raise JobFailure("InvalidBatch : All uploads of a job must have the same header")
         rows.extend(lines[1:])
+    if len(header) > MAX_FIELDS:
+        raise JobFailure(f"InvalidBatch : A record has more than {MAX_FIELDS:,} fields")
+    for line, row in enumerate(rows, start=2):
+        if sum(map(len, row)) > MAX_RECORD_CHARS:
+            raise JobFailure(f"InvalidBatch : Record at line {line} has more than {MAX_RECORD_CHARS:,} characters")
+        if any(len(cell) > MAX_FIELD_CHARS for cell in row):
+            raise JobFailure(_too_long(line))
     return header, rows
 
 
@@ -76,13 +119,24 @@ def _find_by(ctx: Any, sobject: str, field: str, value: str) -> str | None:
 
 
 def process(ctx: Any, job: Any) -> None:
-    """Apply every uploaded row as job.operation for the job's user; fills job.ok / job.failed, then JobComplete."""
+    """Run the job; never raises. Data the job cannot take as a whole (not UTF-8, malformed CSV, over Bulk API
+    2.0's limits) ends it Failed with Salesforce's `InvalidBatch : …` errorMessage; a row Salesforce refuses
+    goes to failedResults; an unexpected error also ends it Failed, so no job stays UploadComplete."""
     try:
         header, rows = _parse(job)
-    except RestError as exc:
-        job.state = "Failed"
-        job.header = []
-        raise exc
+        _apply(ctx, job, header, rows)
+    except JobFailure as exc:
+        job.state, job.error_message, job.header = "Failed", str(exc), []
+        return
+    except Exception as exc:  # noqa: BLE001 - a job must reach a final state whatever broke
+        traceback.print_exc(file=sys.stderr)
+        job.state, job.error_message = "Failed", f"InternalServerError : An unexpected error occurred: {type(exc).__name__}"
+        return
+    job.state = "JobComplete"
+
+
+def _apply(ctx: Any, job: Any, header: list[str], rows: list[list[str]]) -> None:
+    """Apply every row as job.operation for the job's user, filling job.ok / job.failed."""
     job.header = header
     describe = ctx.view.describe(job.sobject, version=ctx.version)
     types = {f["name"].lower(): (f["name"], f["type"]) for f in describe.get("fields", [])}
@@ -122,12 +176,11 @@ def process(ctx: Any, job: Any) -> None:
             if not is_api_error(exc):
                 raise
             job.failed.append((rid, _sf_error(exc), row))
-    job.state = "JobComplete"
 
 
 # -- ingest jobs ----------------------------------------------------------------------------
 def _create_ingest(ctx: Ctx) -> Response:
-    body = ctx.req.json() or {}
+    body = job_body(ctx)
     operation = body.get("operation")
     if operation not in INGEST_OPS:
         raise RestError(400, "INVALIDJOB", f"Invalid operation: {operation}")
@@ -164,7 +217,7 @@ def ingest_batches(ctx: Ctx, job_id: str) -> Response:
     if job.state != "Open":
         raise RestError(409, "INVALIDJOBSTATE", f"Job is not open for uploads: {job.state}")
     with job.lock:
-        job.uploads.append(ctx.req.body.decode("utf-8-sig"))
+        job.uploads.append(ctx.req.body)   # read as UTF-8 CSV when the job runs, as Salesforce does
     return Response.empty(201)
 
 
@@ -176,7 +229,7 @@ def ingest_job(ctx: Ctx, job_id: str) -> Response:
         del jobs_of(ctx.app)[job.id]
         return Response.empty(204)
     if ctx.req.method == "PATCH":
-        state = (ctx.req.json() or {}).get("state")
+        state = job_body(ctx).get("state")
         if state == "Aborted" and job.state in ("Open", "UploadComplete"):
             job.state = "Aborted"
             return Response.json(job.info())

@@ -139,7 +139,7 @@ class Cursor:
 
 def _batch_size(req: Request) -> int:
     options = req.headers.get("Sforce-Query-Options") or ""
-    m = re.search(r"batchSize\s*=\s*(\d+)", options, re.I)
+    m = re.search(r"batchSize\s*=\s*(\d{1,9})(?!\d)", options, re.I)
     if not m:
         return DEFAULT_BATCH
     return max(MIN_BATCH, min(MAX_BATCH, int(m.group(1))))
@@ -203,7 +203,7 @@ def _more(ctx: Ctx, kind: str, locator: str, offset: str) -> Response:
         cursor = _cursors(ctx.app).get(locator)
         if cursor is not None:
             cursor.touched = time.time()
-    if cursor is None or cursor.user_id != ctx.user.id or int(offset) > len(cursor.records):
+    if cursor is None or cursor.user_id != ctx.user.id or len(offset) > 9 or int(offset) > len(cursor.records):
         raise RestError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
     return _page(ctx, kind, locator, cursor, int(offset))
 

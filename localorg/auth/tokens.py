@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from localorg.httpcore import check_number
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS apps (
     client_id TEXT PRIMARY KEY, name TEXT NOT NULL, secret_hash TEXT, callbacks TEXT NOT NULL,
@@ -27,6 +29,7 @@ CREATE TABLE IF NOT EXISTS access_tokens (
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
+MAX_TTL = 86400.0       # access-token lifetime cap: Salesforce's longest session timeout (24 hours)
 CODE_LIFETIME = 600.0   # authorization codes live 10 minutes, like Salesforce's
 
 
@@ -91,6 +94,7 @@ class TokenStore:
         self._lock = threading.RLock()
         self._clock = clock
         self.org_id = org_id
+        check_number("access_token_ttl", access_token_ttl, 0, MAX_TTL)
         self.access_token_ttl = float(access_token_ttl)
         self.api_limit = int(api_limit)
         self.api_used = int(self._setting("api_used", "0"))
@@ -105,7 +109,11 @@ class TokenStore:
         self._db.execute("INSERT OR REPLACE INTO settings(key, value) VALUES(?, ?)", (key, value))
 
     def set_access_token_ttl(self, seconds: float) -> None:
-        """Session lifetime for every access token (applies to tokens already issued too; not persisted)."""
+        """Session lifetime for every access token (applies to tokens already issued too; not persisted).
+
+        0 to 86,400 seconds (Salesforce's longest session timeout is 24 hours); anything else, NaN and
+        strings included, raises ValueError."""
+        check_number("seconds", seconds, 0, MAX_TTL)
         with self._lock:
             self.access_token_ttl = float(seconds)
 
@@ -120,7 +128,8 @@ class TokenStore:
             return True, self.api_used
 
     def set_api_usage(self, used: int) -> None:
-        """Set how many of today's API calls are spent (tests and demos of limit exhaustion)."""
+        """Set how many of today's API calls are spent (tests and demos of limit exhaustion); an int >= 0."""
+        check_number("used", used, 0, 2**31 - 1, integer=True)
         with self._lock:
             self.api_used = max(0, int(used))
             self._set("api_used", str(self.api_used))

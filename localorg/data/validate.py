@@ -1,6 +1,7 @@
 """Write validation as Salesforce does it: types, lengths, restricted picklists, required fields, ranges."""
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, date, datetime
 
@@ -42,6 +43,29 @@ def _out_of_range(f: dict, value: object) -> ApiError:
                     f"{f['label']}: value outside of valid range on numeric field: {value}", [f["name"]])
 
 
+def _number(f: dict, value: object) -> float:
+    """A JSON number or numeric string as a finite float: NaN is the wrong type, a value beyond a double out of range."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise _bad_type(f, _shown(value)) from None
+    except OverflowError:              # an int too large for a double
+        raise _out_of_range(f, _shown(value)) from None
+    if math.isnan(number):
+        raise _bad_type(f, value)
+    if math.isinf(number):
+        raise _out_of_range(f, _shown(value))
+    return number
+
+
+def _shown(value: object) -> object:
+    """A value as an error message shows it: a long one cut to its first 20 characters."""
+    text = value if isinstance(value, str) else None
+    if text is None and isinstance(value, int) and not isinstance(value, bool):
+        return value if value.bit_length() < 200 else f"(an integer of {value.bit_length()} bits)"
+    return value if text is None or len(text) <= 24 else f"{text[:20]}… ({len(text)} characters)"
+
+
 def coerce(f: dict, value: object) -> object:
     """Convert one incoming JSON value to the stored representation of field `f`, or raise ApiError.
 
@@ -59,27 +83,21 @@ def coerce(f: dict, value: object) -> object:
         raise _bad_type(f, value)
     if ftype == "int":
         if isinstance(value, bool):
-            raise _bad_type(f, value)
-        try:
-            number = float(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            raise _bad_type(f, value) from None
+            raise _bad_type(f, _shown(value))
+        number = _number(f, value)
         if number != int(number):
-            raise _bad_type(f, value)
+            raise _bad_type(f, _shown(value))
         if abs(int(number)) >= 10 ** (f.get("digits") or 9):
-            raise _out_of_range(f, value)
+            raise _out_of_range(f, _shown(value))
         return int(number)
     if ftype in NUMBER_TYPES:
         if isinstance(value, bool):
-            raise _bad_type(f, value)
-        try:
-            number = float(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            raise _bad_type(f, value) from None
+            raise _bad_type(f, _shown(value))
+        number = _number(f, value)
         precision, scale = f.get("precision") or 18, f.get("scale") or 0
         number = round(number, scale)
         if abs(number) >= 10 ** (precision - scale):
-            raise _out_of_range(f, value)
+            raise _out_of_range(f, _shown(value))
         return float(number)
     if ftype == "date":
         if isinstance(value, str) and _DATE.match(value):

@@ -1,7 +1,6 @@
 """Compile a SOQL WHERE tree into one Python predicate, and ORDER BY into stable sorts, using describe types."""
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -9,6 +8,7 @@ from typing import Any
 from localorg.soql.ast import BoolOp, Comparison, Condition, Literal, Not, OrderKey, SoqlError
 from localorg.soql.grammar import datetime_key
 from localorg.soql.resolve import Resolved, Resolver
+from localorg.wildcard import Wildcard
 
 Predicate = Callable[[dict], bool]
 
@@ -24,7 +24,6 @@ _ACCEPTS = {  # field type class -> (literal kinds accepted, type word for the m
     "date": ({"date", "relative"}, "date", False),
     "datetime": ({"datetime", "relative"}, "dateTime", False),
 }
-_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f"}
 
 
 def type_class(field_type: str) -> str:
@@ -86,21 +85,6 @@ def _day_range(literal: Literal, kind: str, now: datetime) -> tuple[str, str]:
     return key(start), key(end)
 
 
-def like_regex(raw: str) -> re.Pattern[str]:
-    """LIKE pattern -> regex: % any run, _ one char, backslash escapes literal; case-insensitive, whole value."""
-    out, i = [], 0
-    while i < len(raw):
-        char = raw[i]
-        if char == "\\" and i + 1 < len(raw):
-            nxt = raw[i + 1]
-            out.append(re.escape(_ESCAPES.get(nxt, nxt)))
-            i += 2
-            continue
-        out.append(".*" if char == "%" else "." if char == "_" else re.escape(char))
-        i += 1
-    return re.compile("".join(out), re.IGNORECASE | re.DOTALL)
-
-
 class FilterCompiler:
     """Turns conditions into closures once per query, so each row costs a few dict reads and compares."""
 
@@ -150,8 +134,8 @@ class FilterCompiler:
         if op == "LIKE":
             if kind != "string":
                 raise self._error(comparison, f"invalid operator on field '{field.name}': LIKE needs a text field")
-            regex = like_regex(literal.raw)
-            return lambda row: (v := get(row)) is not None and regex.fullmatch(str(v)) is not None
+            matches = Wildcard.like(literal.raw).match   # linear: no regex backtracking over a record's value
+            return lambda row: (v := get(row)) is not None and matches(str(v))
         self._check(comparison, field, literal, kind)
         literal = self._boolean_null(literal, kind)
         if literal.kind == "null":
@@ -209,11 +193,12 @@ class FilterCompiler:
 
 
 def _chain(op: str, items: list[Predicate]) -> Predicate:
-    """AND / OR as nested two-way closures: cheaper per row than all()/any() over a generator."""
-    first, rest = items[0], items[1:]
-    if not rest:
-        return first
-    second = _chain(op, rest)
+    """AND / OR as a balanced tree of two-way closures: cheaper per row than all()/any() over a generator, and
+    only log2(n) calls deep, so a WHERE of thousands of ORs neither recurses past the limit nor slows down."""
+    if len(items) == 1:
+        return items[0]
+    half = len(items) // 2
+    first, second = _chain(op, items[:half]), _chain(op, items[half:])
     if op == "AND":
         return lambda row: first(row) and second(row)
     return lambda row: first(row) or second(row)

@@ -1,12 +1,13 @@
 """The SOQL subset grammar (lark, LALR) and parse(): text -> Query, or SoqlError("MALFORMED_QUERY") for anything else."""
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from localorg.soql.ast import BoolOp, Comparison, FieldPath, Literal, Not, OrderKey, Query, SoqlError, located
@@ -69,6 +70,9 @@ NAME: /[A-Za-z][A-Za-z0-9_]*/
 %ignore /\s+/
 """
 
+MAX_LENGTH = 100_000   # Salesforce: "SOQL statements can not be longer than 100000 characters"
+MAX_DEPTH = 100        # nested NOT / AND / OR levels; ours: deeper trees would recurse past Python's limit
+MAX_INT = 2**31 - 1    # LIMIT, OFFSET and LAST_N_DAYS:n are Java ints on Salesforce
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", '"': '"', "'": "'", "\\": "\\", "%": "%", "_": "_"}
 _ESCAPE_RE = re.compile(r"\\(.)", re.S)
 _DATETIME_RE = re.compile(
@@ -111,6 +115,41 @@ def datetime_key(text: str) -> str:
 
 
 
+def _shown(text: str) -> str:
+    """A literal as a message shows it: long ones cut to their first 20 characters."""
+    return text if len(text) <= 24 else f"{text[:20]}… ({len(text)} characters)"
+
+
+def _number(text: str) -> int | float:
+    """A numeric literal as int (exact up to 2**53) or float; one beyond a double's range is MALFORMED_QUERY."""
+    value = float(text)   # any length of digits parses; too large gives inf
+    if not math.isfinite(value):
+        raise SoqlError("MALFORMED_QUERY", f"Invalid number: {_shown(text)}: outside the range of a double")
+    if "." not in text and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    """LIMIT / OFFSET / LAST_N_DAYS:n as an int of at most 2**31 - 1, else MALFORMED_QUERY (no 5,000-digit int())."""
+    if len(text) > 10 or int(text) > MAX_INT:
+        raise SoqlError("MALFORMED_QUERY", f"Invalid integer: {_shown(text)}: the largest accepted is {MAX_INT}")
+    return int(text)
+
+
+def _too_deep(tree: Tree) -> bool:
+    """True when NOT / AND / OR nest more than MAX_DEPTH levels (walked with a list, not recursion)."""
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if node.data in ("and_", "or_", "not_"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        stack.extend((child, depth) for child in node.children if isinstance(child, Tree))
+    return False
+
+
 @v_args(inline=True)
 class _ToQuery(Transformer):
     """Turn the lark tree into the frozen Query dataclasses."""
@@ -129,7 +168,7 @@ class _ToQuery(Transformer):
         if kind == "STRING":
             return Literal("string", decode_string(text[1:-1]), text[1:-1])
         if kind == "NUMBER":
-            return Literal("number", float(text) if "." in text else int(text), text)
+            return Literal("number", _number(text), text)
         if kind == "NULL":
             return Literal("null", None, text)
         if kind in ("TRUE", "FALSE"):
@@ -143,7 +182,7 @@ class _ToQuery(Transformer):
             return Literal("datetime", datetime_key(text), text)
         if kind == "N_DAYS":
             name, n = text.upper().split(":")
-            return Literal("relative", (name, int(n)), text)
+            return Literal("relative", (name, _bounded_int(n)), text)
         return Literal("relative", (text.upper(), 0), text)
 
     def value_list(self, *values: Literal) -> tuple[Literal, ...]:
@@ -191,10 +230,10 @@ class _ToQuery(Transformer):
         return ("order_by", keys)
 
     def limit(self, tok: Token) -> tuple[str, int]:
-        return ("limit", int(tok))
+        return ("limit", _bounded_int(str(tok)))
 
     def offset(self, tok: Token) -> tuple[str, int]:
-        return ("offset", int(tok))
+        return ("offset", _bounded_int(str(tok)))
 
 
 def _build(text: str, tree: Any) -> Query:
@@ -235,10 +274,16 @@ def parse(text: str) -> Query:
 
     The subset: SELECT of field paths or COUNT(), FROM one object, WHERE with comparisons, LIKE, IN,
     NOT IN, AND/OR/NOT and parentheses, ORDER BY with ASC/DESC and NULLS FIRST/LAST, LIMIT, OFFSET.
-    Nothing is dropped silently: GROUP BY, subqueries, aliases, FOR UPDATE and the like are refused.
+    Nothing is dropped silently: GROUP BY, subqueries, aliases, FOR UPDATE and the like are refused, and so are
+    statements over 100,000 characters, NOT/AND/OR nested over 100 levels, numbers beyond a double and
+    LIMIT / OFFSET / LAST_N_DAYS beyond a Java int.
     """
+    if len(text) > MAX_LENGTH:
+        raise SoqlError("MALFORMED_QUERY", f"SOQL statements can not be longer than {MAX_LENGTH} characters")
     try:
         tree = _parser().parse(text)
+        if _too_deep(tree):
+            raise SoqlError("MALFORMED_QUERY", f"The WHERE clause nests NOT, AND and OR more than {MAX_DEPTH} levels deep")
         return _build(text, _ToQuery().transform(tree))
     except UnexpectedEOF as exc:
         raise _syntax_error(text, exc) from None

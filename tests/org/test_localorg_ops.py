@@ -144,3 +144,12 @@ def test_given_restart_on_same_data_dir_when_reusing_token_then_session_and_ca_s
         assert again.query("SELECT COUNT() FROM User")["totalSize"] > 0
     finally:
         second.stop()
+
+
+def test_given_a_nan_token_lifetime_when_serve_starts_then_it_refuses_with_a_message(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "localorg", "serve", "--data", str(tmp_path / "org"),
+                           "--access-token-ttl", "nan"], capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("localorg: access_token_ttl must be a finite number") and "Traceback" not in done.stderr
+    assert not (tmp_path / "org" / "org.sqlite3").exists()
