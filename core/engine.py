@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from core import cache as shared_cache
@@ -517,3 +518,38 @@ def log_rows(*, base: Path | None = None, **filters: Any) -> pd.DataFrame:
     limit, offset (see core.logs.runs.rows)."""
     return _runlog.rows(settings.data_dir(base), **filters)
 # --- end of the guarded writer block ---------------------------------------------------------------------
+
+
+# --- approving a preview and writing it (issue 13) ---------------------------------------------------------------
+
+def approved_cells(result: preview_.Preview, *, fields: tuple[str, ...] = (), positions: Any = None) -> pd.DataFrame:
+    """The fill cells an operator approves: all of them, or those of `fields`, or those among `positions` (the
+    filtered table). Columns Id, field, proposed, name, key — what engine.apply takes."""
+    cells = result.cells
+    n = max(len(result.records), 1)
+    mask = (cells["verdict"] == "fill").to_numpy().copy()
+    if fields:
+        mask &= cells["field"].isin(fields).to_numpy()
+    if positions is not None:
+        chosen = np.zeros(len(cells), dtype=bool)
+        chosen[positions] = True
+        mask &= chosen
+    where = np.flatnonzero(mask)
+    facts = result.records.iloc[where % n]
+    return pd.DataFrame({"Id": cells["Id"].to_numpy()[where], "field": cells["field"].astype(str).to_numpy()[where],
+                         "proposed": cells["proposed"].to_numpy()[where], "name": facts["name"].to_numpy(),
+                         "key": facts["key"].to_numpy()})
+
+
+def write_cost(cells: pd.DataFrame) -> tuple[int, int, int]:
+    """(records, write calls, fresh-read calls) an apply of these cells costs: ⌈R/200⌉ writes + ⌈R/2,000⌉ reads."""
+    records = int(cells["Id"].nunique()) if len(cells) else 0
+    return records, -(-records // _writer_batch()), -(-records // _writer_read())
+
+
+def _writer_batch() -> int:
+    return WriteOptions().batch_size
+
+
+def _writer_read() -> int:
+    return WriteOptions().read_size

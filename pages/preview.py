@@ -7,7 +7,7 @@ import streamlit as st
 
 from core import engine
 from core.errors import ConsoleError
-from ui import frame, palette, urlstate
+from ui import frame, palette, settings, urlstate
 
 PAGE_SIZE = 200
 
@@ -142,3 +142,80 @@ if record_id:
         st.dataframe(pd.DataFrame([facts]), hide_index=True, width="stretch")
         cells["verdict"] = cells["verdict"].map(lambda v: palette.label(palette.VERDICTS, v))
         st.dataframe(cells, hide_index=True, width="stretch")
+
+# --- approve and write (operators) -------------------------------------------------------------------------------
+st.subheader("Approve and write")
+actor = settings.actor()
+may_write = actor.role == "operator"
+scope = st.radio("Approve", ["Every cell to fill", "Only the cells the filters show"], horizontal=True,
+                 key="preview_scope")
+fill_fields = [f for f in result.fields if int(result.totals.loc[f, "fill"]) > 0]
+approved_fields = st.multiselect("Fields to write", fill_fields, default=fill_fields, key="preview_fields")
+approved = engine.approved_cells(result, fields=tuple(approved_fields),
+                                 positions=positions if scope.startswith("Only") else None)
+records, writes, reads = engine.write_cost(approved)
+usage = engine.api_usage(name)
+budget = (f" · {usage.max - usage.used:,} of {usage.max:,} daily API requests left" if usage and usage.max else "")
+st.caption(f"{len(approved):,} cells in {records:,} records · cost about {writes + reads:,} API calls "
+           f"({writes:,} writes of up to 200 records, {reads:,} fresh reads of up to 2,000){budget}")
+info = engine.connection(name)
+org_label = f"{info.environment.badge} — {info.org_name}" if info and info.org_name else name
+interrupted = [r for r in engine.runs(connection=name, sobject=sobject, state="interrupted", limit=5)]
+
+
+def _show_run(run: engine.Run) -> None:
+    """The result of a run: counts per outcome, its message, and where its rows are."""
+    counts = {palette.label(palette.OUTCOMES, k): v for k, v in run.counts.items() if v}
+    (st.success if run.state == "done" else st.warning)(
+        f"Run {run.id}: {run.state} — " + (", ".join(f"{k} {v:,}" for k, v in counts.items()) or "nothing to do")
+        + f" · {run.api_calls:,} API calls", icon=":material/task_alt:")
+    if run.message:
+        st.text(run.message)
+    st.page_link("pages/logs.py", label="See every cell of this run in Logs", icon=":material/receipt_long:",
+                 query_params={"connection": name, "run": run.id})
+
+
+if not may_write:
+    st.info("Only operators can write to Salesforce; you can read every preview.", icon=":material/lock:")
+test_id = str(approved["Id"].iloc[0]) if len(approved) else None
+left, right = st.columns(2)
+if left.button("Test on one record", disabled=not (may_write and test_id), icon=":material/science:",
+               help="Write the approved cells of the first approved record now and show the result"):
+    try:
+        run = engine.apply(name, sobject, approved[approved["Id"] == test_id], actor=actor, trigger="test")
+    except ConsoleError as error:
+        st.error(error.message, icon=":material/error:")
+        st.caption(f"Fix: {error.fix}")
+    else:
+        engine.forget_previews(name)
+        _show_run(run)
+        st.dataframe(engine.log_rows(run_id=run.id)[["record_id", "field", "before", "after", "outcome", "message"]],
+                     hide_index=True)
+confirm = right.checkbox(f"Write {len(approved):,} cells to {records:,} {sobject} records in {org_label}",
+                         disabled=not (may_write and len(approved)), key="preview_confirm")
+if right.button("Apply", type="primary", disabled=not (may_write and confirm and len(approved)),
+                icon=":material/cloud_upload:"):
+    bar = st.progress(0.0, text="Starting…")
+
+    def _progress(p: engine.WriteProgress) -> None:
+        bar.progress(min(1.0, p.settled / max(p.planned, 1)), text=f"{p.settled:,} of {p.planned:,} cells settled")
+
+    try:
+        run = engine.apply(name, sobject, approved, actor=actor, progress=_progress)
+    except ConsoleError as error:
+        st.error(error.message, icon=":material/error:")
+        st.caption(f"Fix: {error.fix}")
+    else:
+        engine.forget_previews(name)
+        bar.progress(1.0, text="Done")
+        _show_run(run)
+for run in interrupted:
+    st.warning(f"Run {run.id} was interrupted: {run.cells:,} cells planned.", icon=":material/pause_circle:")
+    if run.message:
+        st.text(run.message)
+    if st.button("Resume", key=f"resume_{run.id}", disabled=not may_write, icon=":material/play_arrow:"):
+        try:
+            _show_run(engine.resume(run.id, actor=actor))
+        except ConsoleError as error:
+            st.error(error.message, icon=":material/error:")
+            st.caption(f"Fix: {error.fix}")

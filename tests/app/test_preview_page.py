@@ -65,3 +65,32 @@ def test_given_an_unknown_object_or_verdict_in_a_link_when_opened_then_the_page_
     text = _texts(at)
     assert "object = Opportunity" in text and "verdict = overwrite" in text
     assert at.multiselect[0].value == ["fill"]
+
+
+def test_given_filtered_fill_cells_when_an_operator_applies_them_then_only_those_are_written_and_logged(
+        console: Any, demo_org: Any) -> None:
+    engine.connect_password_demo("integration@demo.test", actor=OPERATOR)
+    at = _open(console, object="Account", verdict="fill", field="Industry")
+    at.radio(key="preview_scope").set_value("Only the cells the filters show").run(timeout=60)
+    expected = engine.approved_cells(engine.preview("demo", "Account").preview, fields=("Industry",))
+    at.checkbox(key="preview_confirm").check().run(timeout=60)
+    apply = next(b for b in at.button if b.label == "Apply")
+    apply.click().run(timeout=120)
+    assert not at.exception, at.exception
+    assert any("done" in s.value for s in at.success), [s.value for s in at.success]
+    run = engine.runs(connection="demo")[0]
+    rows = engine.log_rows(run_id=run.id)
+    final = rows[rows["outcome"] != "pending"]
+    assert set(final["field"]) == {"Industry"} and len(final) == len(expected)
+    assert set(final["outcome"]) == {"written"}
+    written = dict(zip(final["record_id"], final["after"], strict=True))
+    assert written == dict(zip(expected["Id"], expected["proposed"], strict=True))
+
+
+def test_given_a_viewer_when_the_preview_opens_then_write_buttons_are_disabled_with_the_reason(
+        console: Any, demo_org: Any, monkeypatch: Any) -> None:
+    engine.connect_password_demo("integration@demo.test", actor=OPERATOR)
+    monkeypatch.setenv("CONSOLE_ROLE", "viewer")
+    at = _open(console, object="Account")
+    assert "Only operators can write to Salesforce" in _texts(at)
+    assert all(b.disabled for b in at.button if b.label in ("Apply", "Test on one record"))
