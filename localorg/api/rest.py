@@ -22,6 +22,7 @@ DEFAULT_BATCH, MIN_BATCH, MAX_BATCH = 2000, 200, 2000
 CURSOR_IDLE = 15 * 60.0
 MAX_CURSORS = 500
 _ALNUM = string.ascii_letters + string.digits
+AGGREGATE_QUERY_MORE = "Aggregate query does not support queryMore(), use LIMIT to restrict the results to a single batch"
 
 
 def release_label(version: str) -> str:
@@ -135,6 +136,7 @@ class Cursor:
     total: int
     batch: int
     touched: float
+    aggregate: bool = False
 
 
 def _batch_size(req: Request) -> int:
@@ -175,14 +177,29 @@ def run_query(ctx: Ctx, text: str | None, include_deleted: bool) -> soql.QueryRe
     try:
         parsed = soql.parse(text)
         return soql.execute(parsed, ctx.view.catalog(), version=ctx.version, now=ctx.app.org.clock(),
-                            include_deleted=include_deleted)
+                            include_deleted=include_deleted, fiscal_start=ctx.app.org.fiscal_year_start)
+    except soql.SoqlError as exc:
+        raise RestError(400, exc.error_code, exc.message) from None
+
+
+def _columns(ctx: Ctx, text: str | None) -> Response:
+    """query?q=...&columns=true: the query's column metadata, no records read."""
+    from localorg.soql.columns import column_metadata
+
+    if not text or not text.strip():
+        raise RestError(400, "MALFORMED_QUERY", "A query string has to be specified")
+    try:
+        return Response.json(column_metadata(soql.parse(text), ctx.view.catalog(), now=ctx.app.org.clock()))
     except soql.SoqlError as exc:
         raise RestError(400, exc.error_code, exc.message) from None
 
 
 def _query(ctx: Ctx, include_deleted: bool) -> Response:
+    if str(ctx.req.param("columns") or "").lower() == "true":
+        return _columns(ctx, ctx.req.param("q"))
     result = run_query(ctx, ctx.req.param("q"), include_deleted)
-    cursor = Cursor(ctx.user.id, result.records, result.total_size, _batch_size(ctx.req), time.time())
+    cursor = Cursor(ctx.user.id, result.records, result.total_size, _batch_size(ctx.req), time.time(),
+                    aggregate=result.aggregate)
     return _page(ctx, "queryAll" if include_deleted else "query", None, cursor, 0)
 
 
@@ -205,6 +222,8 @@ def _more(ctx: Ctx, kind: str, locator: str, offset: str) -> Response:
             cursor.touched = time.time()
     if cursor is None or cursor.user_id != ctx.user.id or int(offset) > len(cursor.records):
         raise RestError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
+    if cursor.aggregate:  # GROUP BY results come in one batch; Salesforce refuses the queryMore
+        raise RestError(400, "MALFORMED_QUERY", AGGREGATE_QUERY_MORE)
     return _page(ctx, kind, locator, cursor, int(offset))
 
 

@@ -93,6 +93,11 @@ class Org(SecurityAdmin):
         """Organization.OrganizationType, e.g. 'Enterprise Edition'."""
         return self.organization()["OrganizationType"]
 
+    @property
+    def fiscal_year_start(self) -> int:
+        """The month the org's default fiscal year starts in (Organization.FiscalYearStartMonth; 1 = January)."""
+        return int(self.organization().get("FiscalYearStartMonth") or 1)
+
     def update_organization(self, values: dict) -> None:
         """Change Organization fields directly (e.g. {'IsSandbox': True, 'InstanceName': 'CS42'}) for tests."""
         org = self.organization()

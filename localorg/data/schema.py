@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from localorg.data.schema_std import PICKLISTS, TABLE
+from localorg.data.schema_std import PICKLIST_LABELS, PICKLISTS, TABLE
 
 STRING_TYPES = frozenset({"string", "textarea", "email", "url", "phone", "picklist", "multipicklist",
                           "combobox", "encryptedstring", "id", "reference"})
@@ -87,18 +87,19 @@ def field_dict(obj: str, name: str, ftype: str, *, length: int = 0, precision: i
                custom: bool = False, label: str | None = None) -> dict:
     """Build one field's describe dict, with every key a Salesforce describe carries for it."""
     byte_length = length * 3 if ftype in STRING_TYPES and ftype not in ("id", "reference") else length
+    compound = ftype in ("address", "location")
     values = [{"active": True, "defaultValue": v == default_value, "label": v, "validFor": None, "value": v}
               for v in (picklist or [])]
     return {
-        "aggregatable": ftype not in ("textarea",), "autoNumber": False, "byteLength": byte_length,
+        "aggregatable": ftype not in ("textarea", "address", "location"), "autoNumber": False, "byteLength": byte_length,
         "calculated": calculated, "calculatedFormula": None, "cascadeDelete": False,
         "caseSensitive": False, "compoundFieldName": None, "controllerName": None,
         "createable": createable, "custom": custom, "defaultValue": None, "defaultValueFormula": None,
         "defaultedOnCreate": defaulted, "dependentPicklist": False, "deprecatedAndHidden": False,
         "digits": digits, "displayLocationInDecimal": False, "encrypted": False,
-        "externalId": external_id, "extraTypeInfo": None, "filterable": ftype != "textarea" or length <= 255,
+        "externalId": external_id, "extraTypeInfo": None, "filterable": not compound and (ftype != "textarea" or length <= 255),
         "filteredLookupInfo": None, "formulaTreatNullNumberAsZero": False,
-        "groupable": ftype not in ("textarea", "double", "currency", "percent", "datetime"),
+        "groupable": ftype not in ("textarea", "double", "currency", "percent", "datetime", "address", "location"),
         "highScaleNumber": False, "htmlFormatted": False, "idLookup": id_lookup, "inlineHelpText": None,
         "label": label or _label_for(obj, name), "length": length, "mask": None, "maskType": None,
         "name": name, "nameField": name_field, "namePointing": bool(reference_to and len(reference_to) > 1),
@@ -108,7 +109,7 @@ def field_dict(obj: str, name: str, ftype: str, *, length: int = 0, precision: i
         "referenceTo": reference_to or [], "relationshipName": relationship_name,
         "relationshipOrder": None, "restrictedDelete": False, "restrictedPicklist": restricted,
         "scale": scale, "searchPrefilterable": False, "soapType": SOAP_TYPES.get(ftype, "xsd:string"),
-        "sortable": ftype != "textarea" or length <= 255, "type": ftype, "unique": unique,
+        "sortable": not compound and (ftype != "textarea" or length <= 255), "type": ftype, "unique": unique,
         "updateable": updateable, "writeRequiresMasterRead": False,
     }
 
@@ -131,16 +132,18 @@ def _parse_field(obj: str, line: str) -> dict:
             kw["digits"] = int(size)
         else:
             kw["length"] = int(size)
-    picklist, refs, rel = None, None, None
+    picklist, refs, rel, compound, labels = None, None, None, None, {}
     for flag in flags:
-        if flag.startswith("pl="):
-            picklist = PICKLISTS[flag[3:]]
+        if flag.startswith("cf="):
+            compound = flag[3:]
+        elif flag.startswith("pl="):
+            picklist, labels = PICKLISTS[flag[3:]], PICKLIST_LABELS.get(flag[3:], {})
         elif flag.startswith("->"):
             targets, rel = flag[2:].split(":")
             refs = targets.split(",")
     sys_, ro = "sys" in flags, "ro" in flags
     nillable = not ("req" in flags or sys_ and name in SYSTEM_FIELDS) and ftype != "boolean"
-    return field_dict(
+    described = field_dict(
         obj, name, ftype, **kw, nillable=nillable, createable=not (sys_ or ro),
         updateable=not (sys_ or ro or "create" in flags), calculated=name == "Name" and ro,
         name_field="name" in flags, unique="uniq" in flags, external_id="ext" in flags,
@@ -148,6 +151,10 @@ def _parse_field(obj: str, line: str) -> dict:
         default_value=default, restricted="restricted" in flags,
         defaulted="defaulted" in flags or ftype == "boolean" or sys_ and name in SYSTEM_FIELDS,
     )
+    described["compoundFieldName"] = compound
+    for value in described["picklistValues"]:
+        value["label"] = labels.get(value["value"], value["value"])
+    return described
 
 
 def builtin_objects() -> list[SObjectType]:

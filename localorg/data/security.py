@@ -11,7 +11,7 @@ OP_FIELDS = {"read": "PermissionsRead", "create": "PermissionsCreate", "edit": "
               "delete": "PermissionsDelete", "view_all": "PermissionsViewAllRecords",
               "modify_all": "PermissionsModifyAllRecords"}
 # Objects every API user may read whatever the permission sets say (as in Salesforce).
-ALWAYS_READABLE = frozenset({"organization", "userpermissionaccess"})
+ALWAYS_READABLE = frozenset({"organization", "userpermissionaccess", "recordtype"})
 # Organization-wide defaults: "Private", "Read" (public read only) or "ReadWrite".
 DEFAULT_SHARING = "ReadWrite"
 

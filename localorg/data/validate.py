@@ -169,3 +169,10 @@ def derive(obj: SObjectType, record: dict) -> None:
         stage = record.get("StageName") or ""
         record["IsClosed"] = stage.startswith("Closed")
         record["IsWon"] = stage == "Closed Won"
+    if obj.name == "Opportunity" and obj.field("ExpectedRevenue"):
+        amount, probability = record.get("Amount"), record.get("Probability")
+        record["ExpectedRevenue"] = None if amount is None or probability is None else round(amount * probability / 100, 2)
+        close = record.get("CloseDate")
+        if close and obj.field("FiscalYear"):  # the default fiscal year: calendar quarters from January
+            year, quarter = int(close[:4]), (int(close[5:7]) - 1) // 3 + 1
+            record.update({"FiscalYear": year, "FiscalQuarter": quarter, "Fiscal": f"{year} {quarter}"})

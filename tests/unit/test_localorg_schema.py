@@ -37,7 +37,9 @@ def test_given_lead_describe_when_read_then_salesforce_shape_and_real_field_meta
     ind = fields["Industry"]
     assert (ind["type"], ind["length"], ind["restrictedPicklist"], ind["nillable"]) == ("picklist", 40, False, True)
     assert {"active": True, "defaultValue": False, "label": "Energy", "value": "Energy", "validFor": None} in ind["picklistValues"]
-    assert (fields["Status"]["restrictedPicklist"], fields["Rating"]["restrictedPicklist"]) == (True, True)
+    # standard picklists are not restricted by default in a current org; CleanStatus is
+    assert (fields["Status"]["restrictedPicklist"], fields["Rating"]["restrictedPicklist"]) == (False, False)
+    assert fields["CleanStatus"]["restrictedPicklist"] is True
     assert [p["value"] for p in fields["Status"]["picklistValues"] if p["defaultValue"]] == ["Open - Not Contacted"]
     assert (fields["Description"]["type"], fields["Description"]["length"]) == ("textarea", 32000)
     assert (fields["NumberOfEmployees"]["type"], fields["NumberOfEmployees"]["digits"], fields["NumberOfEmployees"]["soapType"]) == ("int", 8, "xsd:int")
