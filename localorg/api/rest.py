@@ -43,7 +43,7 @@ def resources(ctx: Ctx) -> Response:
     base = f"/services/data/v{ctx.version}"
     payload = {n: f"{base}/{n}" for n in ("sobjects", "query", "queryAll", "composite", "limits")}
     payload["jobs"] = {"query": f"{base}/jobs/query", "ingest": f"{base}/jobs/ingest"}
-    payload["identity"] = f"{ctx.app.login_url}/id/{ctx.app.org.org_id}/{ctx.user.id}"
+    payload["identity"] = f"{ctx.app.instance_url}/id/{ctx.app.org.org_id}/{ctx.user.id}"
     return Response.json(payload)
 
 
@@ -242,26 +242,11 @@ def query_all_more(ctx: Ctx, locator: str, offset: str) -> Response:
 # -- limits ---------------------------------------------------------------------------------
 @rest
 def limits(ctx: Ctx) -> Response:
-    """GET limits/: org limits; needs View Setup and Configuration."""
-    if not getattr(ctx.user, "view_setup", False):
-        raise RestError(403, "INSUFFICIENT_ACCESS",
-                        "You don't have the View Setup and Configuration permission needed to view org limits.")
-    store = ctx.app.store
-    bulk_jobs = ctx.app.state.get("bulk_query_jobs_today", 0)
-    payload = {
-        "ConcurrentAsyncGetReportInstances": {"Max": 200, "Remaining": 200},
-        "ConcurrentSyncReportRuns": {"Max": 20, "Remaining": 20},
-        "DailyApiRequests": {"Max": store.api_limit, "Remaining": max(0, store.api_limit - store.api_used)},
-        "DailyAsyncApexExecutions": {"Max": 250000, "Remaining": 250000},
-        "DailyBulkApiBatches": {"Max": 15000, "Remaining": 15000},
-        "DailyBulkV2QueryFileStorageMB": {"Max": 976562, "Remaining": 976562},
-        "DailyBulkV2QueryJobs": {"Max": 10000, "Remaining": max(0, 10000 - bulk_jobs)},
-        "DataStorageMB": {"Max": 1024, "Remaining": 1000},
-        "FileStorageMB": {"Max": 1024, "Remaining": 1024},
-        "HourlyODataCallout": {"Max": 10000, "Remaining": 10000},
-        "SingleEmail": {"Max": 5000, "Remaining": 5000},
-    }
-    return Response.json(payload)
+    """GET limits/: org limits (every entry a current org reports); needs View Setup and Configuration."""
+    from localorg.api.limits import limits_payload, require_view_setup
+
+    require_view_setup(ctx)
+    return Response.json(limits_payload(ctx.app))
 
 
 def register(app: App) -> None:

@@ -231,6 +231,12 @@ class Store:
             self._cache[obj.name] = cached
         return cached[0]
 
+    def live_count(self, sobject: str) -> int:
+        """Return how many records of an object are not deleted (from the row cache, nothing copied)."""
+        obj = self._obj(sobject)
+        with self.lock:
+            return sum(1 for r in self._cached_rows(obj) if not r.get("IsDeleted"))
+
     def count(self, sobject: str) -> int:
         """Return how many rows (deleted included) an object's table holds."""
         obj = self._obj(sobject)

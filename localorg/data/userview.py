@@ -6,9 +6,18 @@ from typing import TYPE_CHECKING
 
 from localorg.data import ids
 from localorg.data.catalog import UserCatalog
-from localorg.data.schema import UNSTORED_TYPES, SObjectType, global_entry, urls
+from localorg.data.record_types import record_type_infos
+from localorg.data.schema import UNSTORED_TYPES, SObjectType, global_entry, payload_overlay, urls
 from localorg.data.security import Access
-from localorg.data.validate import check_value, coerce, defaults, derive, missing_required, parse_datetime
+from localorg.data.validate import (
+    check_value,
+    coerce,
+    defaults,
+    derive,
+    missing_required,
+    parse_datetime,
+    person_account,
+)
 from localorg.errors import ApiError, insufficient_access, no_such_column, not_found
 from localorg.soql.resolve import COMPOUND_TYPES, compound_leaf
 
@@ -69,7 +78,7 @@ class UserView:
             if not self.access.field_readable(obj, f):
                 continue
             editable = self.access.field_editable(obj, f)
-            d = dict(f)
+            d = dict(obj.served.get(f["name"]) or f)
             d["createable"] = bool(f["createable"] and editable and can_create)
             d["updateable"] = bool(f["updateable"] and editable and can_edit)
             out.append(d)
@@ -87,10 +96,11 @@ class UserView:
             "defaultImplementation": None, "extendedBy": None, "extendsInterfaces": None,
             "fields": self.readable_fields(obj), "implementedBy": None, "implementsInterfaces": None,
             "listviewable": None, "lookupLayoutable": None, "namedLayoutInfos": [],
-            "networkScopeFieldName": None, "recordTypeInfos": [], "searchLayoutable": not obj.setup,
-            "sobjectDescribeOption": "FULL", "supportedScopes": [{"label": "All", "name": "everything"}],
-            "urls": urls(obj.name, version),
+            "networkScopeFieldName": None, "recordTypeInfos": record_type_infos(self.org, obj, version),
+            "searchLayoutable": not obj.setup, "sobjectDescribeOption": "FULL",
+            "supportedScopes": [{"label": "All", "name": "everything"}], "urls": urls(obj.name, version),
         })
+        entry.update(payload_overlay(obj))  # a loaded describe is served as it says (flags, childRelationships, ...)
         return dict(sorted(entry.items()))
 
     def child_relationships(self, obj: SObjectType) -> list[dict]:
@@ -215,6 +225,8 @@ class UserView:
         if existing is None and obj.field("OwnerId"):
             record["OwnerId"] = self.user.id
         record.update(coerced)
+        if existing is None:
+            person_account(obj, record)
         missing = missing_required(obj, record, None if existing is None else set(coerced))
         if missing:
             raise ApiError(400, "REQUIRED_FIELD_MISSING", f"Required fields are missing: [{', '.join(missing)}]",

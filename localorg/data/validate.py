@@ -134,8 +134,12 @@ def check_value(f: dict, value: object) -> None:
 
 
 def defaults(obj: SObjectType) -> dict:
-    """Return the values a new record starts with: booleans false, default picklist values."""
+    """Return the values a new record starts with: booleans false, default picklist values, the default record type."""
+    from localorg.data.record_types import default_record_type
+
     out: dict = {}
+    if obj.field("RecordTypeId") and default_record_type(obj):
+        out["RecordTypeId"] = default_record_type(obj)
     for f in obj.stored_fields():
         if f["type"] == "boolean":
             out[f["name"]] = False
@@ -176,3 +180,11 @@ def derive(obj: SObjectType, record: dict) -> None:
         if close and obj.field("FiscalYear"):  # the default fiscal year: calendar quarters from January
             year, quarter = int(close[:4]), (int(close[5:7]) - 1) // 3 + 1
             record.update({"FiscalYear": year, "FiscalQuarter": quarter, "Fiscal": f"{year} {quarter}"})
+
+
+def person_account(obj: SObjectType, record: dict) -> None:
+    """An Account written with LastName in a Person Account org is a person account: its Name is the person's."""
+    if obj.name != "Account" or obj.field("IsPersonAccount") is None or not record.get("LastName"):
+        return
+    record["IsPersonAccount"] = True
+    record["Name"] = " ".join(p for p in (record.get("FirstName"), record.get("LastName")) if p)

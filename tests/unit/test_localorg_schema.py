@@ -126,9 +126,9 @@ def test_given_schema_dir_export_when_loaded_then_custom_fields_described_querie
     with pytest.raises(ApiError) as err:
         v.update("Lead", lead, {"Score__c": 123456})
     assert err.value.error_code == "NUMBER_OUTSIDE_VALID_RANGE"
-    # A custom object nobody was granted: only Modify All Data reaches it.
-    assert v.catalog().object_name("Widget__c") is None
-    widget = admin(org).create("Widget__c", {"Name": "Sprocket"})
+    # A loaded custom object is usable as the standard ones are: the integration user reads and writes it.
+    assert v.catalog().object_name("Widget__c") == "Widget__c"
+    widget = v.create("Widget__c", {"Name": "Sprocket"})
     assert widget.startswith("a01") and admin(org).get("Widget__c", widget)["Name"] == "Sprocket"
 
 
