@@ -73,3 +73,14 @@ def adopt(org: Org) -> None:
     org.grant_new_fields()
     apply_permission_file(org)
     sync_record_types(org)
+
+
+def assign_auto_numbers(org: Org, obj: SObjectType, record: dict) -> None:
+    """Give a new record its auto-number fields (displayFormat such as INV-{00000}) from a per-field counter."""
+    for f in obj.fields:
+        if not f.get("autoNumber") or record.get(f["name"]):
+            continue
+        fmt = f.get("displayFormat") or "{0}"
+        digits = fmt[fmt.find("{") + 1: fmt.find("}")] if "{" in fmt else "0"
+        number = org.store.next_number(f"{obj.name}.{f['name']}")
+        record[f["name"]] = fmt.replace("{" + digits + "}", str(number).zfill(len(digits)))

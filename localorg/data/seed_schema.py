@@ -5,6 +5,7 @@ import random
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from localorg.data.loaded import assign_auto_numbers
 from localorg.data.record_types import default_record_type
 from localorg.data.schema import UNSTORED_TYPES, SObjectType
 from localorg.data.seed import _NOUNS, _PLACES, _STEMS, _TITLES, FREE_MAIL
@@ -137,11 +138,12 @@ def _record(rng: random.Random, org: Org, obj: SObjectType, n: int, targets: dic
             continue
         required = not f.get("nillable", True) and f["type"] != "boolean"
         if f.get("autoNumber") or f.get("nameField") and not f.get("createable"):
-            record[f["name"]] = f"{obj.label[:3].upper()}-{n:05d}"
-        elif required or rng.random() >= BLANK:
+            continue  # numbered below, as the org numbers records created through the API
+        if required or rng.random() >= BLANK:
             record[f["name"]] = value_for(rng, org, f, n, targets)
     if obj.field("OwnerId"):
         record["OwnerId"] = rng.choice(owners)
     if obj.field("RecordTypeId"):
         record["RecordTypeId"] = default_record_type(obj)
+    assign_auto_numbers(org, obj, record)
     return record

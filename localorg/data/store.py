@@ -123,6 +123,14 @@ class Store:
             self.conn.execute("INSERT OR REPLACE INTO _seq (prefix, n) VALUES (?, ?)", (prefix, start + count))
         return [ids.make(prefix, n) for n in range(start, start + count)]
 
+    def next_number(self, key: str) -> int:
+        """The next value of a named counter (1, 2, ...), e.g. an auto-number field's."""
+        with self.transaction():
+            row = self.conn.execute("SELECT n FROM _seq WHERE prefix = ?", (key,)).fetchone()
+            number = row[0] if row else 1
+            self.conn.execute("INSERT OR REPLACE INTO _seq (prefix, n) VALUES (?, ?)", (key, number + 1))
+        return number
+
     # -- records ----------------------------------------------------------------------------------
 
     def _obj(self, sobject: str) -> SObjectType:

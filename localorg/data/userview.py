@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from localorg.data import ids
 from localorg.data.catalog import UserCatalog
+from localorg.data.loaded import assign_auto_numbers
 from localorg.data.record_types import record_type_infos
 from localorg.data.schema import UNSTORED_TYPES, SObjectType, global_entry, payload_overlay, urls
 from localorg.data.security import Access
@@ -227,6 +228,7 @@ class UserView:
         record.update(coerced)
         if existing is None:
             person_account(obj, record)
+            assign_auto_numbers(self.org, obj, record)
         missing = missing_required(obj, record, None if existing is None else set(coerced))
         if missing:
             raise ApiError(400, "REQUIRED_FIELD_MISSING", f"Required fields are missing: [{', '.join(missing)}]",

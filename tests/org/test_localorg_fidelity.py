@@ -173,3 +173,36 @@ def test_given_api_versions_when_listed_then_31_to_66_served_and_older_not_found
     old = make_sf_client(localorg, "auditor@demo.test", version="31.0")
     assert old.query("SELECT COUNT() FROM Lead")["totalSize"] > 0
     assert session.get(f"{localorg.instance_url}/services/data/v30.0/").status_code == 404
+
+
+EXPORTS = Path(__file__).resolve().parents[1] / "data" / "schema"
+
+
+@pytest.fixture
+def real_schema(localorg_template: Path, tmp_path: Path) -> Iterator[Any]:
+    """The demo org rehearsing on tests/data/schema (Person Account Account, Invoice__c with record types)."""
+    handle = _start_copy(localorg_template, tmp_path / "org", schema_dir=EXPORTS)
+    yield handle
+    handle.stop()
+
+
+def test_given_real_exports_when_rehearsing_then_seeded_described_queried_and_written_over_https(real_schema: Any) -> None:
+    sf = make_sf_client(real_schema, "integration@demo.test")
+    invoice_export = json.loads((EXPORTS / "Invoice__c.json").read_text(encoding="utf-8"))
+    assert make_sf_client(real_schema, "admin@demo.test").Invoice__c.describe()["fields"] == invoice_export["fields"]
+    seeded = sf.query_all("SELECT Name, Status__c, Amount__c, Due_Date__c, Account__r.Name, RecordType.Name "
+                          "FROM Invoice__c ORDER BY Name")["records"]
+    assert len(seeded) == 120 and seeded[0]["Name"] == "INV-00001"
+    assert {r["Status__c"] for r in seeded} <= {"Draft", "Sent", "Paid", "Overdue", "Void"}
+    assert all(r["Account__r"]["Name"] for r in seeded) and {r["RecordType"]["Name"] for r in seeded} == {"Standard"}
+    amounts = [r["Amount__c"] for r in seeded]
+    assert 0 < amounts.count(None) < len(amounts)   # gaps left for an enrichment to fill
+    (tiers,) = sf.query("SELECT COUNT(Id), COUNT(Customer_Tier__c) FROM Account")["records"]
+    assert 0 < tiers["expr1"] < tiers["expr0"]
+    account = sf.query("SELECT Id FROM Account WHERE Id IN (SELECT Account__c FROM Invoice__c) LIMIT 1")["records"][0]["Id"]
+    created = sf.Invoice__c.create({"Account__c": account, "Amount__c": 99.5, "External_Ref__c": "ERP-77"})
+    assert sf.Invoice__c.get(created["id"])["Name"] == "INV-00121"
+    assert sf.Invoice__c.upsert("External_Ref__c/ERP-77", {"Status__c": "Paid"}) == 200
+    (parent,) = sf.query(f"SELECT (SELECT Name, Status__c FROM Invoices__r WHERE External_Ref__c = 'ERP-77') "
+                         f"FROM Account WHERE Id = '{account}'")["records"]
+    assert parent["Invoices__r"]["records"][0]["Status__c"] == "Paid"
