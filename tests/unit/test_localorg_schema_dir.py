@@ -122,3 +122,14 @@ def test_given_a_permissions_file_naming_an_unknown_profile_when_started_then_re
     with pytest.raises(SchemaError) as err:
         Org(tmp_path / "org.db", schema_dir=schema, clock=lambda: NOW).seed("empty")
     assert "Finance Team" in str(err.value) and "Integration User" in str(err.value)
+
+
+def test_given_a_duplicate_when_serving_then_one_line_naming_both_files_and_exit_2(tmp_path: Path,
+                                                                                   capsys: pytest.CaptureFixture) -> None:
+    from localorg.__main__ import main
+
+    for name in ("Account.json", "account-sandbox.json"):
+        shutil.copy(EXPORTS / "Account.json", tmp_path / name)
+    assert main(["serve", "--data", str(tmp_path / "data"), "--schema-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Account is described by two files, Account.json and account-sandbox.json" in err
