@@ -206,3 +206,18 @@ def test_given_real_exports_when_rehearsing_then_seeded_described_queried_and_wr
     (parent,) = sf.query(f"SELECT (SELECT Name, Status__c FROM Invoices__r WHERE External_Ref__c = 'ERP-77') "
                          f"FROM Account WHERE Id = '{account}'")["records"]
     assert parent["Invoices__r"]["records"][0]["Status__c"] == "Paid"
+
+
+def test_given_a_fiscal_year_from_july_when_filtering_then_fiscal_literals_follow_the_org(fresh_localorg: Any) -> None:
+    from datetime import UTC, date, datetime
+
+    sf = make_sf_client(fresh_localorg, "admin@demo.test")
+    closes = [date.fromisoformat(r["CloseDate"]) for r in sf.query_all("SELECT CloseDate FROM Opportunity")["records"]]
+    today = datetime.now(UTC).date()
+    start = date(today.year if today.month >= 7 else today.year - 1, 7, 1)
+    expected = sum(1 for d in closes if start <= d < date(start.year + 1, 7, 1))
+    calendar = sum(1 for d in closes if d.year == today.year)
+    assert sf.query("SELECT COUNT() FROM Opportunity WHERE CloseDate = THIS_FISCAL_YEAR")["totalSize"] == calendar
+    fresh_localorg.set_organization(FiscalYearStartMonth=7)
+    assert sf.query("SELECT FiscalYearStartMonth FROM Organization")["records"][0]["FiscalYearStartMonth"] == 7
+    assert sf.query("SELECT COUNT() FROM Opportunity WHERE CloseDate = THIS_FISCAL_YEAR")["totalSize"] == expected
