@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import sqlite3
 
+    from localorg.data.schema_load import SchemaError
     from localorg.server import start
 
     try:
@@ -34,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     except sqlite3.DatabaseError as exc:
         sys.stderr.write(f"localorg: the org database in {args.data} cannot be read ({exc}); "
                          "move that directory aside to start from a fresh seed.\n")
+        return 2
+    except SchemaError as exc:
+        sys.stderr.write(f"localorg: --schema-dir {args.schema_dir}: {exc}\n")
         return 2
     except OSError as exc:
         sys.stderr.write(f"localorg: cannot start ({exc}).\n")

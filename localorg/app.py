@@ -14,7 +14,7 @@ from localorg.auth.tokens import Session, TokenStore
 from localorg.faults import Faults
 from localorg.httpcore import Request, Response, RestError, Router, is_api_error, not_found
 
-API_VERSIONS = [f"{v}.0" for v in range(50, 67)]
+API_VERSIONS = [f"{v}.0" for v in range(31, 67)]  # Summer '14 to Spring '26
 DEMO_CLIENT_ID = "localorg-demo-console"
 LOOPBACK_CALLBACKS = ["http://localhost/connect", "http://127.0.0.1/connect"]
 INVALID_SESSION = (401, "INVALID_SESSION_ID", "Session expired or invalid")

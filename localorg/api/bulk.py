@@ -175,6 +175,9 @@ def _create_query(ctx: Ctx) -> Response:
     parsed = soql.parse(text)
     if parsed.count:
         raise RestError(400, "INVALIDJOB", "COUNT() is not supported by Bulk API 2.0 query jobs")   # wording unverified
+    if not parsed.plain:  # Bulk 2.0 refuses GROUP BY, aggregates, subqueries and SELECT functions
+        raise RestError(400, "INVALIDJOB", "Bulk API 2.0 query jobs select plain fields only: no GROUP BY, aggregate "
+                        "functions, FIELDS(), toLabel(), FORMAT() or child relationship subqueries")   # wording unverified
     header, rows = _flatten(parsed, result.records)
     job = Job(new_job_id(), "query", operation, parsed.sobject, ctx.user.id, ctx.version, ctx.app.org.now_text(),
               delimiter, ending, state="UploadComplete", query=text, header=header, rows=rows)

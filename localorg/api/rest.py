@@ -22,6 +22,7 @@ DEFAULT_BATCH, MIN_BATCH, MAX_BATCH = 2000, 200, 2000
 CURSOR_IDLE = 15 * 60.0
 MAX_CURSORS = 500
 _ALNUM = string.ascii_letters + string.digits
+AGGREGATE_QUERY_MORE = "Aggregate query does not support queryMore(), use LIMIT to restrict the results to a single batch"
 
 
 def release_label(version: str) -> str:
@@ -42,7 +43,7 @@ def resources(ctx: Ctx) -> Response:
     base = f"/services/data/v{ctx.version}"
     payload = {n: f"{base}/{n}" for n in ("sobjects", "query", "queryAll", "composite", "limits")}
     payload["jobs"] = {"query": f"{base}/jobs/query", "ingest": f"{base}/jobs/ingest"}
-    payload["identity"] = f"{ctx.app.login_url}/id/{ctx.app.org.org_id}/{ctx.user.id}"
+    payload["identity"] = f"{ctx.app.instance_url}/id/{ctx.app.org.org_id}/{ctx.user.id}"
     return Response.json(payload)
 
 
@@ -135,6 +136,7 @@ class Cursor:
     total: int
     batch: int
     touched: float
+    aggregate: bool = False
 
 
 def _batch_size(req: Request) -> int:
@@ -175,14 +177,29 @@ def run_query(ctx: Ctx, text: str | None, include_deleted: bool) -> soql.QueryRe
     try:
         parsed = soql.parse(text)
         return soql.execute(parsed, ctx.view.catalog(), version=ctx.version, now=ctx.app.org.clock(),
-                            include_deleted=include_deleted)
+                            include_deleted=include_deleted, fiscal_start=ctx.app.org.fiscal_year_start)
+    except soql.SoqlError as exc:
+        raise RestError(400, exc.error_code, exc.message) from None
+
+
+def _columns(ctx: Ctx, text: str | None) -> Response:
+    """query?q=...&columns=true: the query's column metadata, no records read."""
+    from localorg.soql.columns import column_metadata
+
+    if not text or not text.strip():
+        raise RestError(400, "MALFORMED_QUERY", "A query string has to be specified")
+    try:
+        return Response.json(column_metadata(soql.parse(text), ctx.view.catalog(), now=ctx.app.org.clock()))
     except soql.SoqlError as exc:
         raise RestError(400, exc.error_code, exc.message) from None
 
 
 def _query(ctx: Ctx, include_deleted: bool) -> Response:
+    if str(ctx.req.param("columns") or "").lower() == "true":
+        return _columns(ctx, ctx.req.param("q"))
     result = run_query(ctx, ctx.req.param("q"), include_deleted)
-    cursor = Cursor(ctx.user.id, result.records, result.total_size, _batch_size(ctx.req), time.time())
+    cursor = Cursor(ctx.user.id, result.records, result.total_size, _batch_size(ctx.req), time.time(),
+                    aggregate=result.aggregate)
     return _page(ctx, "queryAll" if include_deleted else "query", None, cursor, 0)
 
 
@@ -205,6 +222,8 @@ def _more(ctx: Ctx, kind: str, locator: str, offset: str) -> Response:
             cursor.touched = time.time()
     if cursor is None or cursor.user_id != ctx.user.id or len(offset) > 9 or int(offset) > len(cursor.records):
         raise RestError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
+    if cursor.aggregate:  # GROUP BY results come in one batch; Salesforce refuses the queryMore
+        raise RestError(400, "MALFORMED_QUERY", AGGREGATE_QUERY_MORE)
     return _page(ctx, kind, locator, cursor, int(offset))
 
 
@@ -223,26 +242,11 @@ def query_all_more(ctx: Ctx, locator: str, offset: str) -> Response:
 # -- limits ---------------------------------------------------------------------------------
 @rest
 def limits(ctx: Ctx) -> Response:
-    """GET limits/: org limits; needs View Setup and Configuration."""
-    if not getattr(ctx.user, "view_setup", False):
-        raise RestError(403, "INSUFFICIENT_ACCESS",
-                        "You don't have the View Setup and Configuration permission needed to view org limits.")
-    store = ctx.app.store
-    bulk_jobs = ctx.app.state.get("bulk_query_jobs_today", 0)
-    payload = {
-        "ConcurrentAsyncGetReportInstances": {"Max": 200, "Remaining": 200},
-        "ConcurrentSyncReportRuns": {"Max": 20, "Remaining": 20},
-        "DailyApiRequests": {"Max": store.api_limit, "Remaining": max(0, store.api_limit - store.api_used)},
-        "DailyAsyncApexExecutions": {"Max": 250000, "Remaining": 250000},
-        "DailyBulkApiBatches": {"Max": 15000, "Remaining": 15000},
-        "DailyBulkV2QueryFileStorageMB": {"Max": 976562, "Remaining": 976562},
-        "DailyBulkV2QueryJobs": {"Max": 10000, "Remaining": max(0, 10000 - bulk_jobs)},
-        "DataStorageMB": {"Max": 1024, "Remaining": 1000},
-        "FileStorageMB": {"Max": 1024, "Remaining": 1024},
-        "HourlyODataCallout": {"Max": 10000, "Remaining": 10000},
-        "SingleEmail": {"Max": 5000, "Remaining": 5000},
-    }
-    return Response.json(payload)
+    """GET limits/: org limits (every entry a current org reports); needs View Setup and Configuration."""
+    from localorg.api.limits import limits_payload, require_view_setup
+
+    require_view_setup(ctx)
+    return Response.json(limits_payload(ctx.app))
 
 
 @rest

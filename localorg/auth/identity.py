@@ -25,7 +25,7 @@ def _photos(app: Any, user: Any) -> dict[str, str]:
 
 def userinfo_payload(app: Any, user: Any, version: str | None = None) -> dict[str, Any]:
     """What GET /services/oauth2/userinfo returns for this user."""
-    ident = f"{app.login_url}/id/{app.org.org_id}/{user.id}"
+    ident = f"{app.instance_url}/id/{app.org.org_id}/{user.id}"
     return {"sub": ident, "user_id": user.id, "organization_id": app.org.org_id,
             "preferred_username": user.username, "nickname": user.username.split("@")[0], "name": user.name,
             "email": user.email, "email_verified": True, "given_name": user.first_name,
@@ -39,7 +39,7 @@ def userinfo_payload(app: Any, user: Any, version: str | None = None) -> dict[st
 
 def id_payload(app: Any, user: Any, version: str | None = None) -> dict[str, Any]:
     """What GET {id URL} returns for this user."""
-    return {"id": f"{app.login_url}/id/{app.org.org_id}/{user.id}", "asserted_user": True, "user_id": user.id,
+    return {"id": f"{app.instance_url}/id/{app.org.org_id}/{user.id}", "asserted_user": True, "user_id": user.id,
             "organization_id": app.org.org_id, "username": user.username,
             "nick_name": user.username.split("@")[0], "display_name": user.name, "email": user.email,
             "email_verified": True, "first_name": user.first_name, "last_name": user.last_name,

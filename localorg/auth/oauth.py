@@ -68,7 +68,7 @@ def _granted(app: App, user: Any, client_id: str, scope: str, *, refresh_token: 
              parent_refresh: str | None = None) -> Response:
     access, _ = app.store.issue_access_token(user.id, client_id, scope, refresh_token or parent_refresh)
     issued = now_ms()
-    ident = f"{app.login_url}/id/{app.org.org_id}/{user.id}"
+    ident = f"{app.instance_url}/id/{app.org.org_id}/{user.id}"
     signature = base64.b64encode(hmac.new(_signing_key(app), (ident + issued).encode(), hashlib.sha256).digest()).decode()
     body: dict[str, Any] = {"access_token": access}
     if refresh_token:

@@ -11,6 +11,9 @@ if TYPE_CHECKING:
     from localorg.data.userview import UserView
 
 
+COMPOUND = frozenset({"address", "location"})
+
+
 class UserCatalog:
     """What soql.execute reads: object names, readable field dicts, rows with sharing applied.
 
@@ -28,11 +31,29 @@ class UserCatalog:
         return obj.name if obj is not None else None
 
     def fields(self, sobject: str) -> list[dict]:
-        """Return the describe dicts of the fields the user can read (compound fields left out)."""
+        """Return the describe dicts of the fields the user can read (address and geolocation compounds included)."""
         obj = self.view.readable_object(sobject)
         if obj is None:
             return []
-        return [f for f in self.view.readable_fields(obj) if f["type"] not in UNSTORED_TYPES]
+        return [f for f in self.view.readable_fields(obj) if f["type"] not in UNSTORED_TYPES or f["type"] in COMPOUND]
+
+    def key_prefix(self, sobject: str) -> str | None:
+        """Return the key prefix of a readable object's Ids (001 for Account), or None."""
+        obj = self.view.readable_object(sobject)
+        return obj.key_prefix if obj is not None else None
+
+    def child_relationships(self, sobject: str) -> list[dict]:
+        """Return {relationshipName, childSObject, field} of the named child relationships the user can query."""
+        obj = self.view.readable_object(sobject)
+        if obj is None:
+            return []
+        out = []
+        for child in self.view.child_relationships(obj):
+            kind = self.view.readable_object(child["childSObject"])
+            link = kind.field(child["field"]) if kind is not None else None
+            if child.get("relationshipName") and link is not None and self.view.access.field_readable(kind, link):
+                out.append(child)
+        return out
 
     def rows(self, sobject: str, include_deleted: bool = False) -> Iterable[dict]:
         """Return the records the user can see (sharing applied); soft-deleted ones only on request."""

@@ -62,7 +62,7 @@ class Org(SecurityAdmin):
         self._security_version = 0
         self._lock = threading.RLock()
         if self.store.count("Organization"):
-            self._grant_new_fields()
+            self.adopt_schema()
 
     # -- the Organization row ---------------------------------------------------------------------
 
@@ -93,6 +93,11 @@ class Org(SecurityAdmin):
         """Organization.OrganizationType, e.g. 'Enterprise Edition'."""
         return self.organization()["OrganizationType"]
 
+    @property
+    def fiscal_year_start(self) -> int:
+        """The month the org's default fiscal year starts in (Organization.FiscalYearStartMonth; 1 = January)."""
+        return int(self.organization().get("FiscalYearStartMonth") or 1)
+
     def update_organization(self, values: dict) -> None:
         """Change Organization fields directly (e.g. {'IsSandbox': True, 'InstanceName': 'CS42'}) for tests."""
         org = self.organization()
@@ -115,8 +120,12 @@ class Org(SecurityAdmin):
         with self.store.transaction():
             if not self.store.count("Organization"):
                 seed_org(self, kind)
-                self._grant_new_fields()
+                self.adopt_schema()
         self.security_changed()
+        if kind == "demo":
+            from localorg.data.seed_schema import seed_loaded
+
+            seed_loaded(self)
         self.warm()
 
     def warm(self) -> None:
@@ -125,7 +134,14 @@ class Org(SecurityAdmin):
             if not obj.virtual and not obj.setup:
                 self.store.rows(obj.name)
 
-    def _grant_new_fields(self) -> None:
+    def adopt_schema(self) -> None:
+        """Give loaded objects and fields their access (permissions.json first), add their record types."""
+        from localorg.data.loaded import adopt
+
+        adopt(self)
+
+    def grant_new_fields(self) -> None:
+        """Add field permissions for fields new to the schema, following each permission set's object access."""
         new = missing_field_permissions(self.store, self.schema)
         if new:
             self.insert_system("FieldPermissions", new)

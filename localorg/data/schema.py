@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import copy
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from localorg.data.schema_std import PICKLISTS, TABLE
+from localorg.data.schema_std import PICKLIST_LABELS, PICKLISTS, TABLE
 
 STRING_TYPES = frozenset({"string", "textarea", "email", "url", "phone", "picklist", "multipicklist",
                           "combobox", "encryptedstring", "id", "reference"})
@@ -42,8 +41,10 @@ class SObjectType:
     custom: bool = False
     setup: bool = False
     virtual: bool = False
-    extra: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)       # a loaded describe's object-level keys, served as given
     fields: list[dict] = field(default_factory=list)
+    served: dict[str, dict] = field(default_factory=dict)  # a loaded describe's field dicts, served as given
+    source: str | None = None                       # the --schema-dir file the object came from
     _by_lower: dict[str, dict] = field(default_factory=dict, repr=False)
 
     def index(self) -> None:
@@ -87,18 +88,19 @@ def field_dict(obj: str, name: str, ftype: str, *, length: int = 0, precision: i
                custom: bool = False, label: str | None = None) -> dict:
     """Build one field's describe dict, with every key a Salesforce describe carries for it."""
     byte_length = length * 3 if ftype in STRING_TYPES and ftype not in ("id", "reference") else length
+    compound = ftype in ("address", "location")
     values = [{"active": True, "defaultValue": v == default_value, "label": v, "validFor": None, "value": v}
               for v in (picklist or [])]
     return {
-        "aggregatable": ftype not in ("textarea",), "autoNumber": False, "byteLength": byte_length,
+        "aggregatable": ftype not in ("textarea", "address", "location"), "autoNumber": False, "byteLength": byte_length,
         "calculated": calculated, "calculatedFormula": None, "cascadeDelete": False,
         "caseSensitive": False, "compoundFieldName": None, "controllerName": None,
         "createable": createable, "custom": custom, "defaultValue": None, "defaultValueFormula": None,
         "defaultedOnCreate": defaulted, "dependentPicklist": False, "deprecatedAndHidden": False,
         "digits": digits, "displayLocationInDecimal": False, "encrypted": False,
-        "externalId": external_id, "extraTypeInfo": None, "filterable": ftype != "textarea" or length <= 255,
+        "externalId": external_id, "extraTypeInfo": None, "filterable": not compound and (ftype != "textarea" or length <= 255),
         "filteredLookupInfo": None, "formulaTreatNullNumberAsZero": False,
-        "groupable": ftype not in ("textarea", "double", "currency", "percent", "datetime"),
+        "groupable": ftype not in ("textarea", "double", "currency", "percent", "datetime", "address", "location"),
         "highScaleNumber": False, "htmlFormatted": False, "idLookup": id_lookup, "inlineHelpText": None,
         "label": label or _label_for(obj, name), "length": length, "mask": None, "maskType": None,
         "name": name, "nameField": name_field, "namePointing": bool(reference_to and len(reference_to) > 1),
@@ -108,7 +110,7 @@ def field_dict(obj: str, name: str, ftype: str, *, length: int = 0, precision: i
         "referenceTo": reference_to or [], "relationshipName": relationship_name,
         "relationshipOrder": None, "restrictedDelete": False, "restrictedPicklist": restricted,
         "scale": scale, "searchPrefilterable": False, "soapType": SOAP_TYPES.get(ftype, "xsd:string"),
-        "sortable": ftype != "textarea" or length <= 255, "type": ftype, "unique": unique,
+        "sortable": not compound and (ftype != "textarea" or length <= 255), "type": ftype, "unique": unique,
         "updateable": updateable, "writeRequiresMasterRead": False,
     }
 
@@ -131,16 +133,18 @@ def _parse_field(obj: str, line: str) -> dict:
             kw["digits"] = int(size)
         else:
             kw["length"] = int(size)
-    picklist, refs, rel = None, None, None
+    picklist, refs, rel, compound, labels = None, None, None, None, {}
     for flag in flags:
-        if flag.startswith("pl="):
-            picklist = PICKLISTS[flag[3:]]
+        if flag.startswith("cf="):
+            compound = flag[3:]
+        elif flag.startswith("pl="):
+            picklist, labels = PICKLISTS[flag[3:]], PICKLIST_LABELS.get(flag[3:], {})
         elif flag.startswith("->"):
             targets, rel = flag[2:].split(":")
             refs = targets.split(",")
     sys_, ro = "sys" in flags, "ro" in flags
     nillable = not ("req" in flags or sys_ and name in SYSTEM_FIELDS) and ftype != "boolean"
-    return field_dict(
+    described = field_dict(
         obj, name, ftype, **kw, nillable=nillable, createable=not (sys_ or ro),
         updateable=not (sys_ or ro or "create" in flags), calculated=name == "Name" and ro,
         name_field="name" in flags, unique="uniq" in flags, external_id="ext" in flags,
@@ -148,6 +152,10 @@ def _parse_field(obj: str, line: str) -> dict:
         default_value=default, restricted="restricted" in flags,
         defaulted="defaulted" in flags or ftype == "boolean" or sys_ and name in SYSTEM_FIELDS,
     )
+    described["compoundFieldName"] = compound
+    for value in described["picklistValues"]:
+        value["label"] = labels.get(value["value"], value["value"])
+    return described
 
 
 def builtin_objects() -> list[SObjectType]:
@@ -174,30 +182,6 @@ def builtin_objects() -> list[SObjectType]:
     return objects
 
 
-def _from_describe(data: dict) -> SObjectType:
-    """Build an SObjectType from a describe payload (plain or wrapped as `sf sobject describe --json`)."""
-    if "result" in data and isinstance(data["result"], dict):
-        data = data["result"]
-    if "name" not in data or "fields" not in data:
-        raise ValueError("not an sObject describe (needs 'name' and 'fields')")
-    name = data["name"]
-    obj = SObjectType(
-        name=name, label=data.get("label", name), label_plural=data.get("labelPlural", name),
-        key_prefix=data.get("keyPrefix"), createable=bool(data.get("createable", True)),
-        updateable=bool(data.get("updateable", True)), deletable=bool(data.get("deletable", True)),
-        queryable=bool(data.get("queryable", True)), custom=bool(data.get("custom", name.endswith("__c"))),
-        setup=name in SETUP_OBJECTS)
-    for raw in data["fields"]:
-        base = field_dict(name, raw["name"], raw.get("type", "string"))
-        base.update(copy.deepcopy(raw))
-        if "permissionable" not in raw:
-            base["permissionable"] = ((base["nillable"] or base["type"] == "boolean") and base["createable"]
-                                      and not base["calculated"])
-        obj.fields.append(base)
-    obj.index()
-    return obj
-
-
 class Schema:
     """All sObject types of an org, looked up case-insensitively by API name."""
 
@@ -205,9 +189,13 @@ class Schema:
         self.objects: dict[str, SObjectType] = {}
         for obj in builtin_objects():
             self.add(obj)
+        self.permissions: dict = {}
         if schema_dir is not None:
-            for path in sorted(Path(schema_dir).glob("*.json")):
-                self.add(_from_describe(json.loads(path.read_text(encoding="utf-8"))))
+            from localorg.data.schema_load import load_dir, read_permissions
+
+            for obj in load_dir(Path(schema_dir)):
+                self.add(obj)
+            self.permissions = read_permissions(Path(schema_dir), self)
 
     def add(self, obj: SObjectType) -> None:
         """Add an object, replacing a built-in of the same name."""
@@ -232,16 +220,24 @@ class Schema:
             f["restrictedPicklist"] = restricted
 
     def child_relationships(self, target: str) -> list[dict]:
-        """Return describe childRelationships of `target`: every reference field that points at it."""
+        """Return describe childRelationships of `target`: a loaded describe's own list, else every reference to it.
+
+        Names follow Salesforce's defaults: the plural label for the main lookup (Contacts on Account),
+        Child<Plural> for a self lookup (ChildAccounts), <Plural>__r for a custom lookup, none otherwise.
+        """
+        owner = self.get(target)
+        if owner is not None and "childRelationships" in owner.extra:
+            return copy.deepcopy(owner.extra["childRelationships"])
         out = []
         for obj in self.objects.values():
             for f in obj.fields:
                 if target in f.get("referenceTo", []) and not obj.virtual:
-                    main = f["name"] == f"{target}Id"
+                    plural = obj.label_plural.replace(" ", "")
+                    name = (plural if f["name"] == f"{target}Id" else f"Child{plural}" if obj.name == target
+                            and f["name"] == "ParentId" else f"{plural}__r" if f["name"].endswith("__c") else None)
                     out.append({"cascadeDelete": False, "childSObject": obj.name, "deprecatedAndHidden": False,
                                 "field": f["name"], "junctionIdListNames": [], "junctionReferenceTo": [],
-                                "relationshipName": obj.label_plural.replace(" ", "") if main else None,
-                                "restrictedDelete": False})
+                                "relationshipName": name, "restrictedDelete": False})
         return out
 
 
@@ -254,10 +250,19 @@ def urls(name: str, version: str) -> dict:
             "sobject": base}
 
 
+USER_KEYS = frozenset({"createable", "updateable", "deletable", "queryable", "retrieveable", "undeletable", "urls",
+                       "fields", "name"})
+
+
+def payload_overlay(obj: SObjectType) -> dict:
+    """The object-level keys a loaded describe brings (flags, childRelationships, ...), the user's access aside."""
+    return {k: copy.deepcopy(v) for k, v in obj.extra.items() if k not in USER_KEYS}
+
+
 def global_entry(obj: SObjectType, *, queryable: bool, createable: bool, updateable: bool,
                  deletable: bool, version: str) -> dict:
     """Return one describe-global `sobjects[]` entry with the running user's access flags."""
-    return {
+    entry = {
         "activateable": False, "associateEntityType": None, "associateParentEntity": None,
         "createable": createable, "custom": obj.custom, "customSetting": False, "deepCloneable": False,
         "deletable": deletable, "deprecatedAndHidden": False, "feedEnabled": False, "hasSubtypes": False,
@@ -268,3 +273,5 @@ def global_entry(obj: SObjectType, *, queryable: bool, createable: bool, updatea
         "searchable": not obj.setup and not obj.virtual, "triggerable": not obj.setup and not obj.virtual,
         "undeletable": deletable, "updateable": updateable, "urls": urls(obj.name, version),
     }
+    entry.update({k: v for k, v in payload_overlay(obj).items() if k in entry})
+    return entry

@@ -14,7 +14,7 @@ OP_FIELDS = {"read": "PermissionsRead", "create": "PermissionsCreate", "edit": "
 # object, but Salesforce lets internal users query it (object reference, Profile: "Special Access Rules" name
 # only portal users); what a profile grants on objects and fields (ObjectPermissions, FieldPermissions) still
 # needs View Setup and Configuration.
-ALWAYS_READABLE = frozenset({"organization", "userpermissionaccess", "profile"})
+ALWAYS_READABLE = frozenset({"organization", "userpermissionaccess", "profile", "recordtype"})
 # Organization-wide defaults: "Private", "Read" (public read only) or "ReadWrite".
 DEFAULT_SHARING = "ReadWrite"
 

@@ -68,7 +68,8 @@ def seed_security(org: Org, *, admin_name: str = "Demo Org") -> list[str]:
     schema = org.schema
     org_id = org.insert_system("Organization", [{
         "Name": admin_name, "InstanceName": "LOCAL", "IsSandbox": False, "OrganizationType": "Enterprise Edition",
-        "DefaultLocaleSidKey": "en_US", "Country": "United States", "Division": None}])[0]
+        "DefaultLocaleSidKey": "en_US", "Country": "United States", "Division": None,
+        "FiscalYearStartMonth": 1}])[0]
     profile_ids = org.insert_system("Profile", [{
         "Name": name, "UserType": "Standard", "PermissionsApiEnabled": api, "PermissionsViewSetup": setup,
         "PermissionsModifyAllData": name == ADMIN_PROFILE, "PermissionsViewAllData": name == ADMIN_PROFILE,

@@ -123,6 +123,14 @@ class Store:
             self.conn.execute("INSERT OR REPLACE INTO _seq (prefix, n) VALUES (?, ?)", (prefix, start + count))
         return [ids.make(prefix, n) for n in range(start, start + count)]
 
+    def next_number(self, key: str) -> int:
+        """The next value of a named counter (1, 2, ...), e.g. an auto-number field's."""
+        with self.transaction():
+            row = self.conn.execute("SELECT n FROM _seq WHERE prefix = ?", (key,)).fetchone()
+            number = row[0] if row else 1
+            self.conn.execute("INSERT OR REPLACE INTO _seq (prefix, n) VALUES (?, ?)", (key, number + 1))
+        return number
+
     # -- records ----------------------------------------------------------------------------------
 
     def _obj(self, sobject: str) -> SObjectType:
@@ -230,6 +238,12 @@ class Store:
             cached = (rows, {r["Id"]: i for i, r in enumerate(rows)})
             self._cache[obj.name] = cached
         return cached[0]
+
+    def live_count(self, sobject: str) -> int:
+        """Return how many records of an object are not deleted (from the row cache, nothing copied)."""
+        obj = self._obj(sobject)
+        with self.lock:
+            return sum(1 for r in self._cached_rows(obj) if not r.get("IsDeleted"))
 
     def count(self, sobject: str) -> int:
         """Return how many rows (deleted included) an object's table holds."""

@@ -6,10 +6,21 @@ from typing import TYPE_CHECKING
 
 from localorg.data import ids
 from localorg.data.catalog import UserCatalog
-from localorg.data.schema import UNSTORED_TYPES, SObjectType, global_entry, urls
+from localorg.data.loaded import assign_auto_numbers
+from localorg.data.record_types import record_type_infos
+from localorg.data.schema import UNSTORED_TYPES, SObjectType, global_entry, payload_overlay, urls
 from localorg.data.security import Access
-from localorg.data.validate import check_value, coerce, defaults, derive, missing_required, parse_datetime
+from localorg.data.validate import (
+    check_value,
+    coerce,
+    defaults,
+    derive,
+    missing_required,
+    parse_datetime,
+    person_account,
+)
 from localorg.errors import ApiError, insufficient_access, no_such_column, not_found
+from localorg.soql.resolve import COMPOUND_TYPES, compound_leaf
 
 if TYPE_CHECKING:
     from localorg.data.org import Org, User
@@ -68,7 +79,7 @@ class UserView:
             if not self.access.field_readable(obj, f):
                 continue
             editable = self.access.field_editable(obj, f)
-            d = dict(f)
+            d = dict(obj.served.get(f["name"]) or f)
             d["createable"] = bool(f["createable"] and editable and can_create)
             d["updateable"] = bool(f["updateable"] and editable and can_edit)
             out.append(d)
@@ -80,18 +91,23 @@ class UserView:
         entry = global_entry(obj, queryable=True, createable=self._can(obj, "create"),
                              updateable=self._can(obj, "edit"), deletable=self._can(obj, "delete"),
                              version=version)
-        children = [c for c in self.org.schema.child_relationships(obj.name)
-                    if self.readable_object(c["childSObject"]) is not None]
+        children = self.child_relationships(obj)
         entry.update({
             "actionOverrides": [], "childRelationships": children, "compactLayoutable": not obj.setup,
             "defaultImplementation": None, "extendedBy": None, "extendsInterfaces": None,
             "fields": self.readable_fields(obj), "implementedBy": None, "implementsInterfaces": None,
             "listviewable": None, "lookupLayoutable": None, "namedLayoutInfos": [],
-            "networkScopeFieldName": None, "recordTypeInfos": [], "searchLayoutable": not obj.setup,
-            "sobjectDescribeOption": "FULL", "supportedScopes": [{"label": "All", "name": "everything"}],
-            "urls": urls(obj.name, version),
+            "networkScopeFieldName": None, "recordTypeInfos": record_type_infos(self.org, obj, version),
+            "searchLayoutable": not obj.setup, "sobjectDescribeOption": "FULL",
+            "supportedScopes": [{"label": "All", "name": "everything"}], "urls": urls(obj.name, version),
         })
+        entry.update(payload_overlay(obj))  # a loaded describe is served as it says (flags, childRelationships, ...)
         return dict(sorted(entry.items()))
+
+    def child_relationships(self, obj: SObjectType) -> list[dict]:
+        """Return the describe childRelationships of an object whose child object the user can read."""
+        return [c for c in self.org.schema.child_relationships(obj.name)
+                if self.readable_object(c["childSObject"]) is not None]
 
     def catalog(self) -> UserCatalog:
         """Return the SOQL Catalog of this user (objects, readable fields, visible rows)."""
@@ -131,8 +147,13 @@ class UserView:
             chosen = [f for f in obj.fields if self.access.field_readable(obj, f)]
         out: dict = {"attributes": {"type": obj.name,
                                     "url": f"/services/data/v{version}/sobjects/{obj.name}/{rec['Id']}"}}
+        readable = None
         for f in chosen:
-            out[f["name"]] = rec.get(f["name"])
+            if f["type"] in COMPOUND_TYPES:  # an address or geolocation reads as one object of its components
+                readable = readable or [c for c in obj.fields if self.access.field_readable(obj, c)]
+                out[f["name"]] = compound_leaf(f, readable)(rec)
+            else:
+                out[f["name"]] = rec.get(f["name"])
         return out
 
     def create(self, sobject: str, values: dict, *, auto_assign: bool = False) -> str:
@@ -190,7 +211,8 @@ class UserView:
             if f is not None and f["name"] == "Id" and existing and ids.normalize(value) == existing["Id"]:
                 continue
             hidden = f is None or not self.access.field_readable(obj, f)
-            if hidden or f["type"] in UNSTORED_TYPES and not f["createable"]:  # type: ignore[index]
+            unstored = not hidden and f["type"] in UNSTORED_TYPES and f["type"] not in COMPOUND_TYPES  # type: ignore[index]
+            if hidden or unstored and not f["createable"]:  # type: ignore[index]
                 raise no_such_column(key, obj.name)
             out[f["name"]] = (f, value)  # type: ignore[index]
         refused = [name for name, (f, _v) in out.items()
@@ -207,6 +229,9 @@ class UserView:
         if existing is None and obj.field("OwnerId"):
             record["OwnerId"] = self.user.id
         record.update(coerced)
+        if existing is None:
+            person_account(obj, record)
+            assign_auto_numbers(self.org, obj, record)
         missing = missing_required(obj, record, None if existing is None else set(coerced))
         if missing:
             raise ApiError(400, "REQUIRED_FIELD_MISSING", f"Required fields are missing: [{', '.join(missing)}]",

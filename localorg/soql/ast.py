@@ -51,12 +51,31 @@ class Literal:
 
 
 @dataclass(frozen=True)
+class AggCall:
+    """An aggregate function call: COUNT, COUNT_DISTINCT, SUM, AVG, MIN or MAX over a field (None for COUNT())."""
+
+    func: str
+    field: FieldPath | None
+    line: int = 1
+    column: int = 1
+
+    @property
+    def text(self) -> str:
+        """The call as Salesforce names it in messages, e.g. COUNT(Id)."""
+        return f"{self.func}({self.field.text if self.field else ''})"
+
+
+@dataclass(frozen=True)
 class Comparison:
-    """`field op value`; op is one of = != < <= > >= LIKE IN NOT IN (value is a tuple for IN / NOT IN)."""
+    """`field op value`; op is one of = != < <= > >= LIKE IN NOT IN (value is a tuple for IN / NOT IN).
+
+    In HAVING the left side may be an AggCall; for a semi-join or anti-join (`Id IN (SELECT ...)`)
+    the value is the sub-Query.
+    """
 
     field: FieldPath
     op: str
-    value: Literal | tuple[Literal, ...]
+    value: Literal | tuple[Literal, ...] | Query
 
 
 @dataclass(frozen=True)
@@ -79,7 +98,10 @@ Condition = Comparison | BoolOp | Not
 
 @dataclass(frozen=True)
 class OrderKey:
-    """One ORDER BY key; nulls_first None means Salesforce's default (first for ASC, last for DESC)."""
+    """One ORDER BY key; nulls_first None means Salesforce's default (first for ASC, last for DESC).
+
+    field is an AggCall when an aggregate query orders by an aggregate (`ORDER BY COUNT(Id) DESC`).
+    """
 
     field: FieldPath
     descending: bool = False
@@ -87,8 +109,31 @@ class OrderKey:
 
 
 @dataclass(frozen=True)
+class SelectItem:
+    """One SELECT list entry beyond a plain field path.
+
+    kind: "field" (path, optional alias), "agg" (call), "tolabel" / "format" (a function over path, or
+    FORMAT over an aggregate call), "fields" (scope ALL|STANDARD|CUSTOM) or "subquery" (a child
+    relationship query).
+    """
+
+    kind: str
+    path: FieldPath | None = None
+    call: AggCall | None = None
+    alias: str | None = None
+    scope: str | None = None
+    subquery: Query | None = None
+    line: int = 1
+    column: int = 1
+
+
+@dataclass(frozen=True)
 class Query:
-    """A parsed SOQL SELECT. count is True for `SELECT COUNT()` (then fields is empty)."""
+    """A parsed SOQL SELECT. count is True for `SELECT COUNT()` (then fields is empty).
+
+    fields holds the plain field paths of the SELECT list; items holds every entry in order (plain
+    fields included), so a query is `plain` when items are only un-aliased field paths.
+    """
 
     text: str
     sobject: str
@@ -100,14 +145,34 @@ class Query:
     offset: int | None = None
     sobject_line: int = 1
     sobject_column: int = 1
+    items: tuple[SelectItem, ...] = ()
+    group_by: tuple[FieldPath, ...] = ()
+    group_kind: str | None = None
+    having: Condition | None = None
+    with_clause: str | None = None
+
+    @property
+    def plain(self) -> bool:
+        """True when the SELECT list is plain field paths and nothing groups or aggregates."""
+        return (not self.group_by and self.having is None
+                and all(i.kind == "field" and i.alias is None for i in self.items))
+
+    @property
+    def aggregate(self) -> bool:
+        """True for a query answered with AggregateResult records (GROUP BY or an aggregate function)."""
+        return bool(self.group_by) or any(i.kind == "agg" or i.call is not None for i in self.items)
 
 
 @dataclass
 class QueryResult:
-    """What /query answers: totalSize and the records in Salesforce's JSON shape."""
+    """What /query answers: totalSize and the records in Salesforce's JSON shape.
+
+    aggregate is True for AggregateResult records, which Salesforce never pages past the first batch.
+    """
 
     total_size: int
     records: list[dict] = field(default_factory=list)
+    aggregate: bool = False
 
 
 class Catalog(Protocol):
@@ -124,3 +189,6 @@ class Catalog(Protocol):
 
     def row(self, sobject: str, record_id: str) -> dict | None:
         """One visible record by Id, or None."""
+
+    # Optional: `child_relationships(sobject) -> list[dict]` ({relationshipName, childSObject, field}
+    # for readable children); a catalog without it answers child subqueries with INVALID_TYPE.

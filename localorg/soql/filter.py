@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from localorg.soql.ast import BoolOp, Comparison, Condition, Literal, Not, OrderKey, SoqlError
+from localorg.soql.dates import day_range
 from localorg.soql.grammar import datetime_key
 from localorg.soql.resolve import Resolved, Resolver
 from localorg.wildcard import Wildcard
@@ -66,18 +67,9 @@ def _literal_key(literal: Literal, kind: str) -> Any:
     return literal.value
 
 
-def _day_range(literal: Literal, kind: str, now: datetime) -> tuple[str, str]:
+def _day_range(literal: Literal, kind: str, now: datetime, fiscal_start: int = 1) -> tuple[str, str]:
     """[start, end) of a relative date literal as keys for a date or datetime field (UTC days)."""
-    today = (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(UTC).date()
-    name, n = literal.value
-    if n > 100_000:  # far beyond any org's history; timedelta would overflow
-        raise SoqlError("MALFORMED_QUERY", f"Invalid date literal: {literal.raw}")
-    start, end = {
-        "TODAY": (today, today + timedelta(days=1)),
-        "YESTERDAY": (today - timedelta(days=1), today),
-        "TOMORROW": (today + timedelta(days=1), today + timedelta(days=2)),
-        "LAST_N_DAYS": (today - timedelta(days=n), today + timedelta(days=1)),  # includes today, as observed on orgs
-    }[name]
+    start, end = day_range(literal, now, fiscal_start)
 
     def key(day: date) -> str:
         return day.isoformat() + ("T00:00:00.000" if kind == "datetime" else "")
@@ -88,9 +80,10 @@ def _day_range(literal: Literal, kind: str, now: datetime) -> tuple[str, str]:
 class FilterCompiler:
     """Turns conditions into closures once per query, so each row costs a few dict reads and compares."""
 
-    def __init__(self, resolver: Resolver, now: datetime) -> None:
+    def __init__(self, resolver: Resolver, now: datetime, fiscal_start: int = 1) -> None:
         self.resolver = resolver
         self.now = now
+        self.fiscal_start = fiscal_start
 
     def compile(self, condition: Condition | None) -> Predicate | None:
         """The predicate for a WHERE tree (None when there is no WHERE)."""
@@ -145,7 +138,7 @@ class FilterCompiler:
                 return lambda row: get(row) is not None
             return lambda row: False
         if literal.kind == "relative":
-            return self._in_range(op, get, norm, _day_range(literal, kind, self.now))
+            return self._in_range(op, get, norm, _day_range(literal, kind, self.now, self.fiscal_start))
         key = _literal_key(literal, kind)
         if op == "=":
             return lambda row: norm(get(row)) == key
@@ -176,7 +169,7 @@ class FilterCompiler:
             if literal.kind == "null":
                 has_null = True
             elif literal.kind == "relative":
-                ranges.append(_day_range(literal, kind, self.now))
+                ranges.append(_day_range(literal, kind, self.now, self.fiscal_start))
             else:
                 keys.add(_literal_key(literal, kind))
         get = field.getter

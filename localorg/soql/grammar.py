@@ -10,13 +10,34 @@ from typing import Any
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
-from localorg.soql.ast import BoolOp, Comparison, FieldPath, Literal, Not, OrderKey, Query, SoqlError, located
+from localorg.soql.ast import (
+    AggCall,
+    BoolOp,
+    Comparison,
+    FieldPath,
+    Literal,
+    Not,
+    OrderKey,
+    Query,
+    SelectItem,
+    SoqlError,
+    located,
+)
+from localorg.soql.build import build_query
 
 GRAMMAR = r"""
-query: _SELECT select_list _FROM NAME where? order_by? limit? offset?
+query: _SELECT select_list _FROM NAME where? with_? group_by? having? order_by? limit? offset?
 
-select_list: _COUNT "(" ")"                       -> count_select
-           | field_path ("," field_path)*          -> field_select
+select_list: select_item ("," select_item)*
+select_item: field_path alias?                     -> field_item
+           | agg_call alias?                       -> agg_item
+           | _TOLABEL "(" field_path ")" alias?    -> tolabel_item
+           | _FORMAT "(" field_path ")" alias?     -> format_item
+           | _FORMAT "(" agg_call ")" alias?       -> format_agg_item
+           | _FIELDS "(" FIELDS_SCOPE ")"          -> fields_item
+           | "(" query ")"                         -> subquery_item
+alias: NAME
+agg_call: AGG_FUNC "(" field_path? ")"
 field_path: NAME ("." NAME)*
 
 where: _WHERE condition
@@ -25,22 +46,32 @@ where: _WHERE condition
           | term (_OR term)+                       -> or_
 ?term: "(" condition ")"
      | _NOT term                                   -> not_
-     | field_path OP value                         -> compare
-     | field_path _LIKE STRING                     -> like
-     | field_path _IN value_list                   -> in_
-     | field_path _NOT _IN value_list              -> not_in
+     | lhs OP value                                -> compare
+     | lhs _LIKE STRING                            -> like
+     | lhs _IN value_list                          -> in_
+     | lhs _NOT _IN value_list                     -> not_in
+     | lhs _IN "(" query ")"                       -> in_query
+     | lhs _NOT _IN "(" query ")"                  -> not_in_query
+?lhs: field_path | agg_call
 value_list: "(" value ("," value)* ")"
-value: STRING | NUMBER | NULL | TRUE | FALSE | DATE | DATETIME | DATE_KW | N_DAYS
+value: STRING | NUMBER | NULL | TRUE | FALSE | DATE | DATETIME | DATE_KW | DATE_N
 
+with_: _WITH WITH_KIND
+group_by: _GROUP _BY field_path ("," field_path)*                    -> group_plain
+        | _GROUP _BY GROUP_FN "(" field_path ("," field_path)* ")"    -> group_fn
+having: _HAVING condition
 order_by: _ORDER _BY order_key ("," order_key)*
-order_key: field_path DIRECTION? nulls?
+order_key: (field_path | agg_call) DIRECTION? nulls?
 nulls: _NULLS NULLS_POS
 limit: _LIMIT INT
 offset: _OFFSET INT
 
 _SELECT: "SELECT"i
-_FROM: "FROM"i
+_FROM.3: /FROM(?![A-Za-z0-9_])/i
 _WHERE: "WHERE"i
+_WITH: "WITH"i
+_GROUP: "GROUP"i
+_HAVING: "HAVING"i
 _AND: "AND"i
 _OR: "OR"i
 _NOT: "NOT"i
@@ -51,8 +82,14 @@ _BY: "BY"i
 _NULLS: "NULLS"i
 _LIMIT: "LIMIT"i
 _OFFSET: "OFFSET"i
-_COUNT: "COUNT"i
-DIRECTION: "ASC"i | "DESC"i
+_TOLABEL.3: /toLabel(?=\s*\()/i
+_FORMAT.3: /FORMAT(?=\s*\()/i
+_FIELDS.3: /FIELDS(?=\s*\()/i
+AGG_FUNC.3: /(COUNT_DISTINCT|COUNT|SUM|AVG|MIN|MAX)(?=\s*\()/i
+GROUP_FN.3: /(ROLLUP|CUBE)(?=\s*\()/i
+FIELDS_SCOPE: /ALL|STANDARD|CUSTOM/i
+WITH_KIND: /SECURITY_ENFORCED|USER_MODE|SYSTEM_MODE/i
+DIRECTION.3: /(ASC|DESC)(?![A-Za-z0-9_])/i
 NULLS_POS: "FIRST"i | "LAST"i
 NULL: "NULL"i
 TRUE: "TRUE"i
@@ -60,8 +97,8 @@ FALSE: "FALSE"i
 OP: "=" | "!=" | "<>" | "<=" | ">=" | "<" | ">"
 DATETIME.4: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:?\d{2})/i
 DATE.3: /\d{4}-\d{2}-\d{2}/
-N_DAYS.2: /LAST_N_DAYS:\d+/i
-DATE_KW.2: /(TODAY|YESTERDAY|TOMORROW)(?![A-Za-z0-9_])/i
+DATE_N.2: /(LAST_N_DAYS|NEXT_N_DAYS|N_DAYS_AGO|LAST_N_WEEKS|NEXT_N_WEEKS|N_WEEKS_AGO|LAST_N_MONTHS|NEXT_N_MONTHS|N_MONTHS_AGO|LAST_N_QUARTERS|NEXT_N_QUARTERS|N_QUARTERS_AGO|LAST_N_YEARS|NEXT_N_YEARS|N_YEARS_AGO|LAST_N_FISCAL_QUARTERS|NEXT_N_FISCAL_QUARTERS|N_FISCAL_QUARTERS_AGO|LAST_N_FISCAL_YEARS|NEXT_N_FISCAL_YEARS|N_FISCAL_YEARS_AGO):\d+/i
+DATE_KW.2: /(YESTERDAY|TODAY|TOMORROW|LAST_WEEK|THIS_WEEK|NEXT_WEEK|LAST_MONTH|THIS_MONTH|NEXT_MONTH|LAST_90_DAYS|NEXT_90_DAYS|LAST_QUARTER|THIS_QUARTER|NEXT_QUARTER|LAST_YEAR|THIS_YEAR|NEXT_YEAR|LAST_FISCAL_QUARTER|THIS_FISCAL_QUARTER|NEXT_FISCAL_QUARTER|LAST_FISCAL_YEAR|THIS_FISCAL_YEAR|NEXT_FISCAL_YEAR)(?![A-Za-z0-9_:])/i
 NUMBER: /[+-]?\d+(\.\d+)?/
 INT: /\d+/
 STRING: /'(?:[^'\\]|\\.)*'/s
@@ -152,16 +189,44 @@ def _too_deep(tree: Tree) -> bool:
 
 @v_args(inline=True)
 class _ToQuery(Transformer):
-    """Turn the lark tree into the frozen Query dataclasses."""
+    """Turn the lark tree into the frozen Query dataclasses (subqueries included)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
 
     def field_path(self, *names: Token) -> FieldPath:
         return FieldPath(tuple(str(n) for n in names), names[0].line or 1, names[0].column or 1)
 
-    def count_select(self) -> tuple[str, tuple[FieldPath, ...]]:
-        return ("count", ())
+    def alias(self, tok: Token) -> str:
+        return str(tok)
 
-    def field_select(self, *paths: FieldPath) -> tuple[str, tuple[FieldPath, ...]]:
-        return ("fields", paths)
+    def agg_call(self, func: Token, path: FieldPath | None = None) -> AggCall:
+        return AggCall(str(func).upper(), path, func.line or 1, func.column or 1)
+
+    def field_item(self, path: FieldPath, alias: str | None = None) -> SelectItem:
+        return SelectItem("field", path=path, alias=alias, line=path.line, column=path.column)
+
+    def agg_item(self, call: AggCall, alias: str | None = None) -> SelectItem:
+        return SelectItem("agg", call=call, alias=alias, line=call.line, column=call.column)
+
+    def tolabel_item(self, path: FieldPath, alias: str | None = None) -> SelectItem:
+        return SelectItem("tolabel", path=path, alias=alias, line=path.line, column=path.column)
+
+    def format_item(self, path: FieldPath, alias: str | None = None) -> SelectItem:
+        return SelectItem("format", path=path, alias=alias, line=path.line, column=path.column)
+
+    def format_agg_item(self, call: AggCall, alias: str | None = None) -> SelectItem:
+        return SelectItem("format", call=call, alias=alias, line=call.line, column=call.column)
+
+    def fields_item(self, scope: Token) -> SelectItem:
+        return SelectItem("fields", scope=str(scope).upper(), line=scope.line or 1, column=scope.column or 1)
+
+    def subquery_item(self, query: Query) -> SelectItem:
+        return SelectItem("subquery", subquery=query, line=query.sobject_line, column=query.sobject_column)
+
+    def select_list(self, *items: SelectItem) -> tuple[SelectItem, ...]:
+        return items
 
     def value(self, tok: Token) -> Literal:
         kind, text = tok.type, str(tok)
@@ -180,7 +245,7 @@ class _ToQuery(Transformer):
                 raise SoqlError("MALFORMED_QUERY", f"Invalid date: {text}") from exc
         if kind == "DATETIME":
             return Literal("datetime", datetime_key(text), text)
-        if kind == "N_DAYS":
+        if kind == "DATE_N":
             name, n = text.upper().split(":")
             return Literal("relative", (name, _bounded_int(n)), text)
         return Literal("relative", (text.upper(), 0), text)
@@ -202,6 +267,12 @@ class _ToQuery(Transformer):
     def not_in(self, path: FieldPath, values: tuple[Literal, ...]) -> Comparison:
         return Comparison(path, "NOT IN", values)
 
+    def in_query(self, path: FieldPath, query: Query) -> Comparison:
+        return Comparison(path, "IN", query)
+
+    def not_in_query(self, path: FieldPath, query: Query) -> Comparison:
+        return Comparison(path, "NOT IN", query)
+
     def and_(self, *items: Any) -> BoolOp:
         return BoolOp("AND", items)
 
@@ -213,6 +284,18 @@ class _ToQuery(Transformer):
 
     def where(self, condition: Any) -> tuple[str, Any]:
         return ("where", condition)
+
+    def with_(self, tok: Token) -> tuple[str, str]:
+        return ("with_clause", str(tok).upper())
+
+    def group_plain(self, *paths: FieldPath) -> tuple[str, Any]:
+        return ("group_by", (paths, None))
+
+    def group_fn(self, fn: Token, *paths: FieldPath) -> tuple[str, Any]:
+        return ("group_by", (paths, str(fn).upper()))
+
+    def having(self, condition: Any) -> tuple[str, Any]:
+        return ("having", condition)
 
     def nulls(self, tok: Token) -> bool:
         return str(tok).upper() == "FIRST"
@@ -235,23 +318,8 @@ class _ToQuery(Transformer):
     def offset(self, tok: Token) -> tuple[str, int]:
         return ("offset", _bounded_int(str(tok)))
 
-
-def _build(text: str, tree: Any) -> Query:
-    """Assemble the Query from the transformed top-level children."""
-    select, sobject, *clauses = tree.children
-    parts = dict(clauses)
-    return Query(
-        text=text,
-        sobject=str(sobject),
-        fields=select[1],
-        count=select[0] == "count",
-        where=parts.get("where"),
-        order_by=parts.get("order_by", ()),
-        limit=parts.get("limit"),
-        offset=parts.get("offset"),
-        sobject_line=sobject.line or 1,
-        sobject_column=sobject.column or 1,
-    )
+    def query(self, items: tuple[SelectItem, ...], sobject: Token, *clauses: tuple[str, Any]) -> Query:
+        return build_query(self.text, items, sobject, dict(clauses))
 
 
 def _syntax_error(text: str, exc: UnexpectedInput) -> SoqlError:
@@ -272,11 +340,14 @@ def _syntax_error(text: str, exc: UnexpectedInput) -> SoqlError:
 def parse(text: str) -> Query:
     """Parse SOQL text into a Query; anything outside the supported subset raises SoqlError MALFORMED_QUERY.
 
-    The subset: SELECT of field paths or COUNT(), FROM one object, WHERE with comparisons, LIKE, IN,
-    NOT IN, AND/OR/NOT and parentheses, ORDER BY with ASC/DESC and NULLS FIRST/LAST, LIMIT, OFFSET.
-    Nothing is dropped silently: GROUP BY, subqueries, aliases, FOR UPDATE and the like are refused, and so are
-    statements over 100,000 characters, NOT/AND/OR nested over 100 levels, numbers beyond a double and
-    LIMIT / OFFSET / LAST_N_DAYS beyond a Java int.
+    The subset: SELECT of field paths, COUNT(), aggregate functions with aliases, toLabel(), FORMAT(),
+    FIELDS(ALL|STANDARD|CUSTOM) and child relationship subqueries; FROM one object; WHERE with
+    comparisons, LIKE, IN, NOT IN (literal lists or semi-/anti-join subqueries), AND/OR/NOT, every
+    date literal; WITH SECURITY_ENFORCED|USER_MODE; GROUP BY (ROLLUP/CUBE parsed, refused at run);
+    HAVING; ORDER BY with ASC/DESC and NULLS FIRST/LAST (aggregates too); LIMIT; OFFSET.
+    Nothing is dropped silently: TYPEOF, object aliases, FOR UPDATE, USING SCOPE and the like are refused.
+    Also refused: statements over 100,000 characters, NOT/AND/OR nested over 100 levels, numbers beyond a
+    double and LIMIT / OFFSET / LAST_N_DAYS beyond a Java int.
     """
     if len(text) > MAX_LENGTH:
         raise SoqlError("MALFORMED_QUERY", f"SOQL statements can not be longer than {MAX_LENGTH} characters")
@@ -284,7 +355,7 @@ def parse(text: str) -> Query:
         tree = _parser().parse(text)
         if _too_deep(tree):
             raise SoqlError("MALFORMED_QUERY", f"The WHERE clause nests NOT, AND and OR more than {MAX_DEPTH} levels deep")
-        return _build(text, _ToQuery().transform(tree))
+        return _ToQuery(text).transform(tree)
     except UnexpectedEOF as exc:
         raise _syntax_error(text, exc) from None
     except UnexpectedInput as exc:

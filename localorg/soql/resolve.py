@@ -34,11 +34,16 @@ class Hop:
 
 @dataclass(frozen=True)
 class Resolved:
-    """A field path bound to the catalog: the hops to walk, the leaf describe, and a row -> value getter."""
+    """A field path bound to the catalog: the hops to walk, the leaf describe, and a row -> value getter.
+
+    leaf reads the value from the last row reached (None: the stored column of that name); compound
+    fields (address, geolocation) have one that assembles the object from their component fields.
+    """
 
     hops: tuple[Hop, ...]
     describe: dict
     getter: Callable[[dict], Any]
+    leaf: Callable[[dict], Any] | None = None
 
     @property
     def name(self) -> str:
@@ -110,7 +115,11 @@ class Resolver:
         if described is None:
             message = _NO_COLUMN.format(field=path.text if not hops else parts[-1], entity=candidates[0])
             raise SoqlError("INVALID_FIELD", self.where(path.line, path.column, message))
-        return Resolved(tuple(hops), described, self._getter(tuple(hops), described["name"]))
+        leaf = None
+        if described.get("type") in COMPOUND_TYPES:
+            owner = next(c for c in candidates if described["name"].lower() in self._fields(c)[0])
+            leaf = compound_leaf(described, list(self._fields(owner)[0].values()))
+        return Resolved(tuple(hops), described, self._getter(tuple(hops), described["name"], leaf), leaf)
 
     def _first(self, candidates: tuple[str, ...], table: int, name: str) -> dict | None:
         """A field (table 0) or relationship (table 1) from the first candidate type that has it (polymorphic lookups)."""
@@ -120,10 +129,10 @@ class Resolver:
                 return found
         return None
 
-    def _getter(self, hops: tuple[Hop, ...], name: str) -> Callable[[dict], Any]:
+    def _getter(self, hops: tuple[Hop, ...], name: str, leaf: Callable[[dict], Any] | None = None) -> Callable[[dict], Any]:
         """A closure reading the value from a row, walking parent lookups through the cache."""
         if not hops:
-            return lambda row: row.get(name)
+            return leaf or (lambda row: row.get(name))
         parent = self.parent
 
         def walk(row: dict) -> Any:
@@ -135,39 +144,86 @@ class Resolver:
                 if found is None:
                     return None
                 row = found[1]
-            return row.get(name)
+            return leaf(row) if leaf else row.get(name)
 
         return walk
+
+
+COMPOUND_TYPES = ("address", "location")
+ADDRESS_KEYS = ("city", "country", "countryCode", "geocodeAccuracy", "latitude", "longitude", "postalCode",
+                "state", "stateCode", "street")
+
+
+def _component_key(compound: str, component: str) -> str:
+    """The JSON key of a component: BillingPostalCode of BillingAddress -> postalCode, Loc__Latitude__s -> latitude."""
+    if component.endswith("__s") and "__" in component[:-3]:
+        suffix = component[:-3].rsplit("__", 1)[1]
+    else:
+        prefix = compound[: -len("Address")] if compound.endswith("Address") else compound
+        suffix = component[len(prefix):] if component.startswith(prefix) else component
+    return suffix[:1].lower() + suffix[1:]
+
+
+def compound_leaf(described: dict, fields: list[dict]) -> Callable[[dict], Any]:
+    """row -> the compound value Salesforce answers: every key present, or None when all components are null."""
+    name = described["name"]
+    keys = ADDRESS_KEYS if described.get("type") == "address" else ("latitude", "longitude")
+    parts = {_component_key(name, f["name"]): f["name"] for f in fields if f.get("compoundFieldName") == name}
+    plan = [(key, parts.get(key)) for key in keys]
+
+    def value(row: dict) -> dict | None:
+        out = {key: (row.get(column) if column else None) for key, column in plan}
+        return out if any(v is not None for v in out.values()) else None
+
+    return value
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A SELECT column whose value is computed from the row: toLabel(), FORMAT(), an aliased item, a subquery."""
+
+    key: str
+    fn: Callable[[dict], Any]
+    query: Any = None  # a child subquery's own Query (object resolved), for column metadata
 
 
 class Shaper:
     """Builds Salesforce-shaped records for the SELECT list: attributes first, fields in SELECT order."""
 
-    def __init__(self, resolver: Resolver, selected: list[Resolved], version: str) -> None:
+    def __init__(self, resolver: Resolver, selected: list[Resolved | Computed], version: str) -> None:
         self.resolver = resolver
         self.prefix = f"/services/data/v{version}/sobjects/"
         self.plan: list[tuple] = []
         seen: set[tuple[str, ...]] = set()
         for item in selected:
-            key = tuple(h.relationship.lower() for h in item.hops) + (item.name.lower(),)
+            if isinstance(item, Computed):
+                key: tuple[str, ...] = (item.key.lower(),)
+                name = item.key
+            else:
+                key = tuple(h.relationship.lower() for h in item.hops) + (item.name.lower(),)
+                name = item.name
             if key in seen:
-                raise SoqlError("MALFORMED_QUERY", f"duplicate field selected: {item.name}")
+                raise SoqlError("MALFORMED_QUERY", f"duplicate field selected: {name}")
             seen.add(key)
-            self._insert(self.plan, item.hops, item.name)
-        self.flat = [entry[1] for entry in self.plan] if all(e[0] == "f" for e in self.plan) else None
+            if isinstance(item, Computed):
+                self.plan.append(("x", item.key, item.fn))
+            else:
+                self._insert(self.plan, item.hops, item.name, item.leaf)
+        simple = all(e[0] == "f" and e[2] is None for e in self.plan)
+        self.flat = [entry[1] for entry in self.plan] if simple else None
 
-    def _insert(self, plan: list[tuple], hops: tuple[Hop, ...], name: str) -> None:
+    def _insert(self, plan: list[tuple], hops: tuple[Hop, ...], name: str, leaf: Callable | None = None) -> None:
         """Add a field to the plan tree, reusing the nested entry of a relationship already selected."""
         if not hops:
-            plan.append(("f", name))
+            plan.append(("f", name, leaf))
             return
         for entry in plan:
             if entry[0] == "r" and entry[1] == hops[0]:
-                self._insert(entry[2], hops[1:], name)
+                self._insert(entry[2], hops[1:], name, leaf)
                 return
         child: list[tuple] = []
         plan.append(("r", hops[0], child))
-        self._insert(child, hops[1:], name)
+        self._insert(child, hops[1:], name, leaf)
 
     def shape(self, rows: list[dict]) -> list[dict]:
         """Records for the API: {"attributes": {type, url}, field: value, Rel: {...} or None}."""
@@ -188,7 +244,10 @@ class Shaper:
         record: dict[str, Any] = {"attributes": {"type": sobject, "url": f"{self.prefix}{sobject}/{row.get('Id')}"}}
         for entry in plan:
             if entry[0] == "f":
-                record[entry[1]] = row.get(entry[1])
+                record[entry[1]] = entry[2](row) if entry[2] else row.get(entry[1])
+                continue
+            if entry[0] == "x":
+                record[entry[1]] = entry[2](row)
                 continue
             hop: Hop = entry[1]
             parent_id = row.get(hop.id_field)

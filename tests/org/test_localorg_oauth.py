@@ -85,7 +85,8 @@ def test_given_pkce_login_when_code_exchanged_then_salesforce_shaped_tokens_work
     assert set(body) == {"access_token", "refresh_token", "signature", "scope", "instance_url", "id",
                          "token_type", "issued_at"}
     assert body["token_type"] == "Bearer" and body["instance_url"] == localorg.instance_url
-    assert body["issued_at"].isdigit() and body["id"].startswith(f"{localorg.login_url}/id/00D")
+    # the identity URL is on HTTPS, like the rest of the org (Salesforce never hands out an http:// one)
+    assert body["issued_at"].isdigit() and body["id"].startswith(f"{localorg.instance_url}/id/00D")
     from simple_salesforce import Salesforce
     sf = Salesforce(session_id=body["access_token"], instance_url=body["instance_url"],
                     session=localorg_session(localorg), version="62.0")
@@ -266,7 +267,8 @@ def test_given_token_when_identity_endpoints_called_then_user_shapes_on_both_por
     info = web.get(f"{localorg.login_url}/services/oauth2/userinfo", headers=auth).json()
     assert info["preferred_username"] == "auditor@demo.test" and info["organization_id"].startswith("00D")
     assert info["urls"]["rest"].endswith("/services/data/v{version}/")
-    ident = localorg_session(localorg).get(tokens["id"].replace(localorg.login_url, localorg.instance_url), headers=auth)
+    assert tokens["id"].startswith("https://")
+    ident = localorg_session(localorg).get(tokens["id"], headers=auth)
     assert ident.status_code == 200 and ident.json()["username"] == "auditor@demo.test"
     assert web.get(f"{localorg.login_url}/services/oauth2/userinfo",
                    headers={"Authorization": "Bearer nope"}).status_code == 403

@@ -199,9 +199,9 @@ def test_given_unknown_paths_versions_and_methods_when_called_then_salesforce_er
     auth = {"Authorization": f"Bearer {password_token(localorg, 'integration@demo.test')['access_token']}"}
     base = localorg.instance_url
     versions = session.get(f"{base}/services/data/").json()
-    assert [v["version"] for v in versions][0] == "50.0" and versions[-1] == {
+    assert [v["version"] for v in versions][0] == "31.0" and versions[-1] == {
         "label": "Spring '26", "url": "/services/data/v66.0", "version": "66.0"}
-    for path in ("/services/data/v49.0/limits", "/services/data/v67.0/sobjects", "/services/data/v62.0/nope", "/nope"):
+    for path in ("/services/data/v30.0/limits", "/services/data/v67.0/sobjects", "/services/data/v62.0/nope", "/nope"):
         resp = session.get(base + path, headers=auth)
         assert resp.status_code == 404 and resp.json() == [
             {"message": "The requested resource does not exist", "errorCode": "NOT_FOUND"}], path

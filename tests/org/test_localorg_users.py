@@ -115,8 +115,9 @@ def test_given_order_limit_offset_when_queried_then_same_as_sorting_in_python(al
 
 @pytest.mark.parametrize("soql", [
     "SELECT Id FROM Lead GROUP BY Industry",
-    "SELECT Id, (SELECT Id FROM Contacts) FROM Account",
+    "SELECT Id, (SELECT Id FROM Contacts GROUP BY Id) FROM Account",
     "SELECT Id FROM Lead WHERE Company INCLUDES ('x')",
+    "SELECT Industry, COUNT(Id) FROM Lead GROUP BY ROLLUP(Industry)",
 ])
 def test_given_unsupported_soql_when_queried_then_refused_not_ignored(localorg: Any, soql: Any) -> None:
     sf = make_sf_client(localorg, "integration@demo.test")

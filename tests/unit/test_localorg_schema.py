@@ -37,7 +37,9 @@ def test_given_lead_describe_when_read_then_salesforce_shape_and_real_field_meta
     ind = fields["Industry"]
     assert (ind["type"], ind["length"], ind["restrictedPicklist"], ind["nillable"]) == ("picklist", 40, False, True)
     assert {"active": True, "defaultValue": False, "label": "Energy", "value": "Energy", "validFor": None} in ind["picklistValues"]
-    assert (fields["Status"]["restrictedPicklist"], fields["Rating"]["restrictedPicklist"]) == (True, True)
+    # standard picklists are not restricted by default in a current org; CleanStatus is
+    assert (fields["Status"]["restrictedPicklist"], fields["Rating"]["restrictedPicklist"]) == (False, False)
+    assert fields["CleanStatus"]["restrictedPicklist"] is True
     assert [p["value"] for p in fields["Status"]["picklistValues"] if p["defaultValue"]] == ["Open - Not Contacted"]
     assert (fields["Description"]["type"], fields["Description"]["length"]) == ("textarea", 32000)
     assert (fields["NumberOfEmployees"]["type"], fields["NumberOfEmployees"]["digits"], fields["NumberOfEmployees"]["soapType"]) == ("int", 8, "xsd:int")
@@ -124,9 +126,9 @@ def test_given_schema_dir_export_when_loaded_then_custom_fields_described_querie
     with pytest.raises(ApiError) as err:
         v.update("Lead", lead, {"Score__c": 123456})
     assert err.value.error_code == "NUMBER_OUTSIDE_VALID_RANGE"
-    # A custom object nobody was granted: only Modify All Data reaches it.
-    assert v.catalog().object_name("Widget__c") is None
-    widget = admin(org).create("Widget__c", {"Name": "Sprocket"})
+    # A loaded custom object is usable as the standard ones are: the integration user reads and writes it.
+    assert v.catalog().object_name("Widget__c") == "Widget__c"
+    widget = v.create("Widget__c", {"Name": "Sprocket"})
     assert widget.startswith("a01") and admin(org).get("Widget__c", widget)["Name"] == "Sprocket"
 
 

@@ -44,9 +44,10 @@ def _lead(view: UserView, **extra: object) -> str:
 @pytest.mark.parametrize(("values", "code", "fields", "message"), [
     ({"Company": "x" * 256}, "STRING_TOO_LONG", ["Company"], "Company: data value too large: " + "x" * 256 + " (max length=255)"),
     ({"Industry": "x" * 41}, "STRING_TOO_LONG", ["Industry"], None),
-    ({"Rating": "Lukewarm"}, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", ["Rating"],
-     "Rating: bad value for restricted picklist field: Lukewarm"),
-    ({"Status": "Foo"}, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", ["Status"], None),
+    ({"CleanStatus": "Shiny"}, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", ["CleanStatus"],
+     "Clean Status: bad value for restricted picklist field: Shiny"),
+    ({"GeocodeAccuracy": "Exact"}, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", ["GeocodeAccuracy"], None),
+    ({"Address": {"city": "Paris"}}, "INVALID_FIELD_FOR_INSERT_UPDATE", ["Address"], None),
     ({"NumberOfEmployees": "many"}, "INVALID_TYPE_ON_FIELD_IN_RECORD", ["NumberOfEmployees"], None),
     ({"AnnualRevenue": True}, "INVALID_TYPE_ON_FIELD_IN_RECORD", ["AnnualRevenue"], None),
     ({"DoNotCall": "maybe"}, "INVALID_TYPE_ON_FIELD_IN_RECORD", ["DoNotCall"], None),
@@ -141,7 +142,7 @@ def test_given_failure_inside_transaction_when_rolled_back_then_no_write_survive
         with org.transaction():
             _lead(integration, LastName="Babbage")
             integration.update("Lead", kept, {"Industry": "Energy"})
-            integration.update("Lead", kept, {"Rating": "Nope"})
+            integration.update("Lead", kept, {"CleanStatus": "Nope"})
     rows = list(integration.catalog().rows("Lead"))
     assert len(rows) == before
     assert integration.get("Lead", kept)["Industry"] is None

@@ -90,11 +90,18 @@ def test_given_unknown_object_when_executed_then_invalid_type_message() -> None:
     assert "sObject type 'Foo' is not supported." in caught.value.message
 
 
-def test_given_group_by_when_parsed_then_unexpected_token_group() -> None:
+def test_given_group_by_with_ungrouped_field_when_executed_then_field_must_be_grouped() -> None:
     with pytest.raises(SoqlError) as caught:
-        parse("SELECT Id FROM Lead GROUP BY Industry")
+        run("SELECT Id FROM Lead GROUP BY Industry")
     assert caught.value.error_code == "MALFORMED_QUERY"
-    assert caught.value.message.endswith("ERROR at Row:1:Column:21\nunexpected token: 'GROUP'")
+    assert caught.value.message.endswith("ERROR at Row:1:Column:8\nField must be grouped or aggregated: Id")
+
+
+def test_given_typeof_when_parsed_then_unexpected_token_when() -> None:
+    with pytest.raises(SoqlError) as caught:
+        parse("SELECT TYPEOF Owner WHEN User THEN Name END FROM Lead")
+    assert caught.value.error_code == "MALFORMED_QUERY"
+    assert caught.value.message.endswith("ERROR at Row:1:Column:21\nunexpected token: 'WHEN'")
 
 
 def test_given_truncated_query_when_parsed_then_unexpected_eof() -> None:
