@@ -10,8 +10,10 @@ OBJECT_OPS = ("read", "create", "edit", "delete", "view_all", "modify_all")
 OP_FIELDS = {"read": "PermissionsRead", "create": "PermissionsCreate", "edit": "PermissionsEdit",
               "delete": "PermissionsDelete", "view_all": "PermissionsViewAllRecords",
               "modify_all": "PermissionsModifyAllRecords"}
-# Objects every API user may read whatever the permission sets say (as in Salesforce).
-ALWAYS_READABLE = frozenset({"organization", "userpermissionaccess"})
+# Objects every API user may read whatever the permission sets say (as in Salesforce). Profile names are
+# visible to every user while Profile Filtering is off (its default); the permissions inside a profile
+# (ObjectPermissions, FieldPermissions, ...) still need View Setup (Profile, "Special Access Rules").
+ALWAYS_READABLE = frozenset({"organization", "userpermissionaccess", "profile"})
 # Organization-wide defaults: "Private", "Read" (public read only) or "ReadWrite".
 DEFAULT_SHARING = "ReadWrite"
 
@@ -33,10 +35,12 @@ class Access:
     def can(self, obj: SObjectType, op: str) -> bool:
         """Whether the user has object permission `op` (read/create/edit/delete/view_all/modify_all)."""
         lower = obj.name.lower()
+        if lower in ALWAYS_READABLE and op == "read":
+            return True
         if obj.setup:
             return op == "read" and self.view_setup
         if lower in ALWAYS_READABLE:
-            return op == "read"
+            return False
         if self.modify_all_data:
             return True
         if self.view_all_data and op in ("read", "view_all"):

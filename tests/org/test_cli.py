@@ -131,7 +131,7 @@ def test_given_a_damaged_record_when_cli_lists_checks_and_disconnects_then_needs
     damage_record(demo_dir, "audit")
 
     listed = cli(demo_dir, "connections", "--json", "--no-check")
-    assert listed.returncode == 0, listed.stderr
+    assert listed.returncode == 1, listed.stderr  # a connection needs reconnecting: a scheduler can tell
     rows = {r["connection"]["name"]: r for r in json.loads(listed.stdout)}
     assert rows["audit"]["connection"]["readable"] is False
     assert rows["audit"]["health"]["status"] == "needs_reconnect"
@@ -139,7 +139,7 @@ def test_given_a_damaged_record_when_cli_lists_checks_and_disconnects_then_needs
     assert "cannot be decrypted" in rows["audit"]["health"]["message"]
     assert "CONSOLE_SECRET_KEY" in rows["audit"]["health"]["fix"]
     text = cli(demo_dir, "connections")
-    assert text.returncode == 0 and "Traceback" not in text.stderr
+    assert text.returncode == 1 and "Traceback" not in text.stderr
     assert "cause: tokens_unreadable" in text.stdout and "(stored record unreadable)" in text.stdout
     checked = {r["connection"]["name"]: r["health"]["status"] for r in json.loads(cli(demo_dir, "connections",
                                                                                          "--json").stdout)}
@@ -167,7 +167,7 @@ def test_given_a_replaced_key_file_when_cli_reconnects_under_the_same_name_then_
     [broken] = json.loads(cli(demo_dir, "connections", "--json").stdout)
     assert (broken["connection"]["name"], broken["health"]["status"]) == ("demo", "needs_reconnect")
 
-    again = cli(demo_dir, "connect", "--env", "demo", "--username", "integration@demo.test")
+    again = cli(demo_dir, "connect", "--env", "demo", "--username", "integration@demo.test", "--replace")
     assert again.returncode == 0, again.stderr
     [fixed] = json.loads(cli(demo_dir, "connections", "--json").stdout)
     assert fixed["connection"]["readable"] is True and fixed["health"]["status"] == "connected"

@@ -136,10 +136,11 @@ def test_given_sales_user_when_reading_leads_then_only_own(demo: Org) -> None:
 
 def test_given_view_setup_when_catalog_asked_for_setup_objects_then_only_integration_gets_them(demo: Org) -> None:
     integ, auditor = view(demo, "integration@demo.test").catalog(), view(demo, "auditor@demo.test").catalog()
-    for name in ("Profile", "PermissionSet", "PermissionSetAssignment", "ObjectPermissions", "FieldPermissions"):
+    for name in ("PermissionSet", "PermissionSetAssignment", "ObjectPermissions", "FieldPermissions"):
         assert integ.object_name(name.lower()) == name
         assert auditor.object_name(name) is None
     assert auditor.object_name("Organization") == "Organization"
+    assert auditor.object_name("Profile") == "Profile"  # profile names: every user (Profile Filtering off)
     assert auditor.object_name("NoSuchThing") is None
     with pytest.raises(ApiError) as err:
         view(demo, "auditor@demo.test").describe("PermissionSet")
