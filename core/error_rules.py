@@ -238,4 +238,8 @@ KEY_INVALID = Rule(ConsoleError, "key_invalid", "The key file {path} does not ho
 STORE_DAMAGED = Rule(ConsoleError, "token_store_damaged", "The token store {path} cannot be read ({detail}).",
                      "Restore it from a backup, or move it aside (keep it) and connect each org again. "
                      "Salesforce data and the run log are not affected.", False)
-STORE_RULES: tuple[Rule, ...] = (RECORD_UNREADABLE, KEY_FILE_OPEN, KEY_FILE_UNREADABLE, KEY_INVALID, STORE_DAMAGED)
+STORE_UNUSABLE = Rule(ConsoleError, "data_dir_unwritable", "The token store {path} cannot be used ({detail}).",
+                      "Make the data directory {directory} writable by the user running the console (or point "
+                      "CONSOLE_DATA_DIR at a writable directory), check free disk space, and retry.", True)
+STORE_RULES: tuple[Rule, ...] = (RECORD_UNREADABLE, KEY_FILE_OPEN, KEY_FILE_UNREADABLE, KEY_INVALID, STORE_DAMAGED,
+                                 STORE_UNUSABLE)

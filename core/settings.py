@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from core.errors import ConsoleError
+
 API_VERSION = "62.0"
 """REST API version the console speaks (Winter '25; served by every current org and by localorg)."""
 
@@ -24,7 +26,12 @@ def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     """
     raw = explicit if explicit is not None else os.environ.get("CONSOLE_DATA_DIR") or DEFAULT_DATA_DIR
     path = Path(raw).expanduser().resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConsoleError(f"The data directory {path} cannot be created ({exc.strerror or exc}).",
+                           fix="Create it writable by the user running the console, or point CONSOLE_DATA_DIR at a "
+                           "writable directory.", cause="data_dir_unwritable") from None
     return path
 
 

@@ -20,7 +20,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
 from core import settings
-from core.error_rules import KEY_FILE_OPEN, KEY_FILE_UNREADABLE, KEY_INVALID, RECORD_UNREADABLE, STORE_DAMAGED
+from core.error_rules import (KEY_FILE_OPEN, KEY_FILE_UNREADABLE, KEY_INVALID, RECORD_UNREADABLE, STORE_DAMAGED,
+                              STORE_UNUSABLE)
 from core.errors import Reconnect
 
 _PBKDF2_ROUNDS = 390_000
@@ -148,14 +149,18 @@ class TokenStore:
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
-        """A connection to the store file; a file SQLite cannot read is explained (STORE_DAMAGED), never changed."""
-        db = sqlite3.connect(self.path, timeout=30)
+        """A connection to the store file; a file SQLite cannot read is explained (STORE_DAMAGED), never changed,
+        and one it cannot open or write (a read-only data directory, a full disk) too (STORE_UNUSABLE)."""
+        try:
+            db = sqlite3.connect(self.path, timeout=30)
+        except sqlite3.OperationalError as exc:
+            raise STORE_UNUSABLE.error(path=self.path, directory=self.base, detail=exc) from None
         try:
             db.execute("PRAGMA busy_timeout = 30000")
             yield db
+        except sqlite3.OperationalError as exc:  # read-only, no space, no access, locked: not damage
+            raise STORE_UNUSABLE.error(path=self.path, directory=self.base, detail=exc) from None
         except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError):  # locked, no space, no access: not damage
-                raise
             raise STORE_DAMAGED.error(path=self.path, detail=exc) from None
         finally:
             db.close()
