@@ -125,7 +125,13 @@ def normalize_my_domain(url: str) -> tuple[str, str]:
     text = url.strip()
     if "://" not in text:
         text = "https://" + text
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+        parts.hostname  # noqa: B018 - raises ValueError for a bracketed host that is not an IPv6 address
+    except ValueError:
+        raise BadInput(f"{url.strip()} is not a valid URL.",
+                       fix="Enter your org's My Domain URL, for example https://acme.my.salesforce.com.",
+                       cause="my_domain_invalid") from None
     if parts.scheme.lower() != "https":
         raise BadInput(
             f"{url.strip()} does not use https.",

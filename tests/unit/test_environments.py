@@ -171,6 +171,7 @@ def test_given_an_app_or_setup_address_when_validated_then_the_fix_names_its_sig
 @pytest.mark.parametrize(("url", "cause"), [
     ("https:acme.my.salesforce.com", "my_domain_invalid"),      # no // : the host reads as a port
     ("https://acme.my.salesforce.com:abc", "my_domain_invalid"),
+    ("https://[x](http://127.0.0.1:9/a).my.salesforce.com", "my_domain_invalid"),  # brackets read as an IPv6 host
     ("https://acme.my.site.com", "my_domain_site"),
     ("https://acme.force.com", "my_domain_site"),
 ])
