@@ -11,11 +11,13 @@ import re
 # CommonMark lets any ASCII punctuation be backslash-escaped; escaping all of it leaves nothing to interpret
 # (links, images, HTML, emphasis, lists, headings, tables, entities, and Streamlit's :colour[...], :emoji:, $math$).
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
-# What an escape cannot stop: URLs with a scheme are autolinked from plain text; they and host names (two dots
-# or more, or a pattern such as <domain>--<sandbox>.sandbox.my.salesforce.com) are shown as code instead.
+# What an escape cannot stop: URLs with a scheme and e-mail addresses are autolinked from plain text (mailto:
+# links for usernames); they and host names (two dots or more, or a pattern such as
+# <domain>--<sandbox>.sandbox.my.salesforce.com) are shown as code instead.
 _CODE_TOKENS = re.compile(
     r"(?i)\b[a-z][a-z0-9+.-]*://[^\s<>]*[^\s<>.,;:!?'\")\]]"
     r"|\bwww\.[^\s<>]*[^\s<>.,;:!?'\")\]]"
+    r"|[a-z0-9._%+-]*[a-z0-9_%+-]@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}"
     r"|(?<![\w@.<>-])[a-z0-9<>_-]+(?:\.[a-z0-9<>_-]+){2,}(?![\w@<>-])")
 _NEWLINES = re.compile(r"\r\n?|\n")
 
@@ -35,7 +37,7 @@ def code(value: object) -> str:
 
 
 def plain(value: object) -> str:
-    """Markdown that renders as exactly `value`: punctuation escaped, URLs and host names as code.
+    """Markdown that renders as exactly `value`: punctuation escaped; URLs, e-mail addresses and hosts as code.
 
     None renders as an empty string. Use it for every outside value inside the console's own markdown,
     e.g. st.markdown(f"**Org:** {plain(info.org_name)}").

@@ -99,7 +99,7 @@ def test_given_a_taken_name_when_typed_then_the_page_says_whose_it_is_and_asks_b
     at = console(CONNECT)
     at.run()
     _name_box(at).input("prod").run()
-    assert "A connection named `prod` already exists (Demo Org as integration@demo.test)" in _texts(at)
+    assert "A connection named prod already exists (Demo Org as integration@demo.test)" in _texts(at)
     assert _button(at, "Connect").disabled
     at.checkbox[0].check().run()
     assert not _button(at, "Connect").disabled

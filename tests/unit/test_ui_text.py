@@ -36,11 +36,11 @@ def test_given_hostile_text_when_rendered_as_markdown_then_it_reads_as_given_and
     assert "127.0.0.1:9" not in re.sub(r"<code>.*?</code>", "", rendered, flags=re.S)
 
 
-def test_given_urls_and_hosts_when_made_plain_then_they_are_code_and_emails_are_not() -> None:
+def test_given_urls_hosts_and_emails_when_made_plain_then_they_are_code_never_autolinked() -> None:
     assert plain("see https://acme.my.salesforce.com.") == r"see `https://acme.my.salesforce.com`\."
     assert plain("acme--dev.sandbox.my.salesforce.com") == "`acme--dev.sandbox.my.salesforce.com`"
     assert plain("<domain>--<sandbox>.sandbox.my.salesforce.com") == "`<domain>--<sandbox>.sandbox.my.salesforce.com`"
-    assert plain("auditor@demo.test") == r"auditor\@demo\.test"
+    assert plain("(auditor@demo.test)") == r"\(`auditor@demo.test`\)"
     assert plain(None) == "" and code("a`b") == "``a`b``"
 
 
