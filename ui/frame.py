@@ -105,15 +105,13 @@ def _choose(infos: dict[str, engine.ConnectionInfo]) -> str | None:
         st.warning(f"The link names the connection {code(from_url)}, which does not exist in this console; "
                    "nothing was changed. Pick a connection in the sidebar or connect it on Connect.",
                    icon=":material/link_off:")
-        state.pop(CONNECTION_KEY, None)
+        state[CONNECTION_KEY] = None  # set, not deleted: the browser's picker must show no choice either
         return None
     if from_url in infos:
         state[CONNECTION_KEY] = from_url
         state.pop(UNCHOSEN_KEY, None)
     if state.get(CONNECTION_KEY) not in infos:
-        state.pop(CONNECTION_KEY, None)
-        if not state.get(UNCHOSEN_KEY) and infos:
-            state[CONNECTION_KEY] = sorted(infos)[0]
+        state[CONNECTION_KEY] = sorted(infos)[0] if infos and not state.get(UNCHOSEN_KEY) else None
     chosen = state.get(CONNECTION_KEY)
     if chosen:
         st.query_params[CONNECTION_KEY] = chosen
@@ -142,8 +140,7 @@ def sidebar() -> engine.ConnectionInfo | None:
     with st.sidebar:
         if infos:
             st.selectbox("Connection", sorted(infos), key=CONNECTION_KEY, on_change=_remember_choice,
-                         format_func=lambda n: _label(infos[n]),
-                         **({} if chosen else {"index": None, "placeholder": "Choose a connection"}))
+                         format_func=lambda n: _label(infos[n]), placeholder="Choose a connection")
             if info is not None:
                 badges.environment_badge(info.environment.badge)
                 st.caption(f"{plain(info.org_name)} · {plain(info.username)}" if info.readable
