@@ -10,9 +10,9 @@ from pathlib import Path
 
 from core import cache as shared_cache
 from core import demo, errors, oauth, settings
+from core.connect.names import check as check_connection_name
 from core.connections import (NOT_CONNECTED_FIX, Actor, ApiUsage, ConnectedApp, ConnectionInfo, Health, client_for,
                               info_from, now_iso, require_operator, unreadable_info)
-from core.connect.names import check as check_connection_name
 from core.environments import Environment, environment, my_domain_warnings
 from core.errors import ConsoleError, Reconnect
 from core.login import (begin_login, complete_login, complete_login_error, connect_jwt, connect_password_demo,

@@ -12,9 +12,9 @@ from typing import Any
 
 from core import cache as shared_cache
 from core import demo, errors, oauth, settings
+from core.connect import names, pending
 from core.connections import Actor, ConnectedApp, ConnectionInfo, build_record, info_from, require_operator
 from core.environments import PRODUCTION_LOGIN, SANDBOX_LOGIN, Environment, environment
-from core.connect import names, pending
 from core.errors import ConsoleError, Reconnect
 from core.salesforce import OrgClient, StaticTokens
 from core.tokens import TokenRecord, TokenStore

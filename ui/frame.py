@@ -82,7 +82,7 @@ def current_name() -> str | None:
 
 
 def _label(info: engine.ConnectionInfo) -> str:
-    """The picker's text for a connection (plain text, never markdown): its name and org, or that it needs reconnecting."""
+    """The picker's text (an option is plain text, never markdown): the name and org, or that it needs reconnecting."""
     if not info.readable:
         return f"{info.name} — needs reconnect"
     return f"{info.name} — {info.org_name}" if info.org_name else info.name

@@ -173,9 +173,9 @@ def test_given_a_connected_integration_user_when_connect_opens_then_org_user_pro
     at.run()
     assert not at.exception
     text = _texts(at)
-    for shown in (info.org_name, info.org_id, info.username, info.user_name, info.organization_type,
+    for value in (info.org_name, info.org_id, info.username, info.user_name, info.organization_type,
                   "IsSandbox:** no", "Connected"):
-        assert shown in text
+        assert value in text
     assert info.profile and info.profile in text
     assert ":blue-badge[:material/toys: DEMO]" in text
     assert not _button(at, "Disconnect").disabled

@@ -255,7 +255,8 @@ def _as_a_user_without_write_access(args: list[str], data_dir: Path) -> subproce
 
 
 @pytest.mark.parametrize("existing", [False, True])
-def test_given_a_read_only_data_dir_when_cli_lists_then_message_fix_and_exit_1_without_traceback(existing: bool) -> None:
+def test_given_a_read_only_data_dir_when_cli_lists_then_message_fix_and_exit_1_without_traceback(
+        existing: bool) -> None:
     import shutil
     import tempfile
 

@@ -62,7 +62,8 @@ def test_given_connect_reconnect_and_disconnect_when_done_then_localorg_accepts_
     fresh_localorg.set_access_token_ttl(3600)
     seen.append(store.load("x"))
     info = _web_sign_in(base, "auditor@demo.test", name="x", replace=True)   # reconnect
-    assert info.notice == "Replaced the earlier sign-in of 'x' (auditor@demo.test); its token was revoked at Salesforce."
+    assert info.notice == ("Replaced the earlier sign-in of 'x' (auditor@demo.test); its token was revoked at "
+                           "Salesforce.")
     seen.append(store.load("x"))
     assert _accepted(fresh_localorg, seen[-1]) == ["access", "refresh"]
     assert all(_accepted(fresh_localorg, record) == [] for record in seen[:2])  # the replaced sign-in is dead

@@ -43,3 +43,10 @@ def test_given_the_project_installed_when_core_is_used_outside_the_repository_th
     cli = subprocess.run([sys.executable, "-m", "core", "connections"], cwd=elsewhere, env=env, capture_output=True,
                          text=True, timeout=120)
     assert cli.returncode == 0 and "No connections." in cli.stdout, cli.stderr
+
+
+def test_given_the_console_config_when_read_then_users_never_see_tracebacks() -> None:
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["showErrorDetails"] == "none"  # details go to the server log only
