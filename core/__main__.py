@@ -6,11 +6,12 @@ import getpass
 import json
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Sequence
 
-from core import demo, engine, settings
+from core import engine, settings
+from core.connect import demo
 from core.errors import BadInput, ConsoleError, as_dict
 
 

@@ -9,16 +9,34 @@ import threading
 from pathlib import Path
 
 from core import cache as shared_cache
-from core import demo, errors, oauth, settings
+from core import errors, settings
+from core.connect import demo, oauth
+from core.connect.connections import (
+    NOT_CONNECTED_FIX,
+    Actor,
+    ApiUsage,
+    ConnectedApp,
+    ConnectionInfo,
+    Health,
+    client_for,
+    info_from,
+    now_iso,
+    require_operator,
+    unreadable_info,
+)
+from core.connect.environments import Environment, environment, my_domain_warnings
+from core.connect.login import (
+    begin_login,
+    complete_login,
+    complete_login_error,
+    connect_jwt,
+    connect_password_demo,
+    connected_app_from_env,
+)
 from core.connect.names import check as check_connection_name
-from core.connections import (NOT_CONNECTED_FIX, Actor, ApiUsage, ConnectedApp, ConnectionInfo, Health, client_for,
-                              info_from, now_iso, require_operator, unreadable_info)
-from core.environments import Environment, environment, my_domain_warnings
+from core.connect.tokens import TokenRecord, TokenStore
 from core.errors import ConsoleError, Reconnect
-from core.login import (begin_login, complete_login, complete_login_error, connect_jwt, connect_password_demo,
-                        connected_app_from_env)
 from core.salesforce import OrgClient
-from core.tokens import TokenRecord, TokenStore
 
 __all__ = [
     "Actor", "ApiUsage", "ConnectedApp", "ConnectionInfo", "ConsoleError", "Environment", "Health",

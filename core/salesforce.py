@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import Any, Callable, Iterator, Protocol, TypeVar
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol, TypeVar
 
 import requests
 from simple_salesforce import Salesforce, format_soql
@@ -194,7 +195,7 @@ class OrgClient:
             next_url = page.get("nextRecordsUrl")
             if page.get("done", True) or not next_url:
                 return
-            page = self.call(lambda sf: sf.query_more(next_url, identifier_is_url=True, headers=headers))
+            page = self.call(lambda sf, url=next_url: sf.query_more(url, identifier_is_url=True, headers=headers))
 
     def describe(self, sobject: str) -> dict[str, Any]:
         """The user-aware describe of an sObject (FLS-hidden fields are absent)."""

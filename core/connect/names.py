@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from core.errors import BadInput, Reconnect
 
 if TYPE_CHECKING:
-    from core.tokens import TokenRecord, TokenStore
+    from core.connect.tokens import TokenRecord, TokenStore
 
 _VALID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 _UNSAFE = re.compile(r"[^a-z0-9._-]+")

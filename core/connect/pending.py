@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from core import cache as shared_cache
-from core import oauth, settings
+from core import settings
+from core.connect import oauth
+from core.connect.tokens import TokenStore
 from core.errors import Reconnect
-from core.tokens import TokenStore
 
 _STATE_KEY = "oauth-state"
 

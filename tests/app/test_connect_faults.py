@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from core import engine
-from core.tokens import TokenStore
+from core.connect.tokens import TokenStore
 from tests.app.test_connect_page import CONNECT, OPERATOR, _button, _texts, _web_connect
 from tests.fixtures.app import APP_SCRIPT, shown, sign_in_over_http
 

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from core import engine
-from core.tokens import TokenStore
+from core.connect.tokens import TokenStore
 from tests.fixtures.browser import settled
 
 pytestmark = pytest.mark.browser

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from core.tokens import TokenStore
+from core.connect.tokens import TokenStore
 from tests.fixtures.browser import no_error_shown, settled
 
 pytestmark = pytest.mark.browser

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 import requests
 
-from core import engine, oauth
+from core import engine
+from core.connect import oauth
 from core.connect.names import NameTaken
+from core.connect.tokens import TokenRecord, TokenStore
 from core.errors import Reconnect
-from core.tokens import TokenRecord, TokenStore
 from tests.org.test_connect_pkce import CALLBACK, OPERATOR, adopt_as_demo, browser
 
 
