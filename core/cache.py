@@ -1,12 +1,14 @@
 """The one diskcache per data directory that every core module shares (OAuth state, health, snapshots)."""
 from __future__ import annotations
 
+import sqlite3
 import threading
 from pathlib import Path
 
 import diskcache
 
 from core import settings
+from core.errors import ConsoleError
 
 _caches: dict[Path, diskcache.Cache] = {}
 _guard = threading.Lock()
@@ -22,9 +24,25 @@ def cache(base: Path | None = None) -> diskcache.Cache:
     with _guard:
         handle = _caches.get(directory)
         if handle is None:
-            handle = diskcache.Cache(str(directory), eviction_policy="none")
+            handle = _open(directory)
             _caches[directory] = handle
         return handle
+
+
+def _open(directory: Path) -> diskcache.Cache:
+    """Open the diskcache, explaining a damaged or unwritable one (message and fix) instead of a traceback."""
+    try:
+        return diskcache.Cache(str(directory), eviction_policy="none")
+    except (sqlite3.OperationalError, OSError) as exc:
+        raise ConsoleError(f"The console's cache {directory} cannot be opened ({exc}).",
+                           fix=f"Make the data directory {directory.parent} writable by the user running the console "
+                           "(or point CONSOLE_DATA_DIR at a writable directory), check free disk space, and retry.",
+                           cause="data_dir_unwritable") from None
+    except sqlite3.DatabaseError as exc:  # cache.db overwritten or torn
+        raise ConsoleError(f"The console's cache {directory} is damaged ({exc}).",
+                           fix=f"Move {directory} aside (or delete it) and reload: it holds only sign-ins in progress, "
+                           "remembered health and locks, which the console rebuilds; connections and tokens are not "
+                           "in it.", cause="cache_damaged") from None
 
 
 def connection_tag(name: str) -> str:

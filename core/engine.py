@@ -20,6 +20,7 @@ from core import errors, settings
 from core import preview as preview_
 from core.connect import demo, oauth
 from core.connect.connections import (
+    NOT_CONNECTED_FIX,
     ApiUsage,
     ConnectedApp,
     ConnectionInfo,
@@ -38,6 +39,7 @@ from core.connect.login import (
     connect_password_demo,
     connected_app_from_env,
 )
+from core.connect.names import check as check_connection_name
 from core.connect.tokens import TokenRecord, TokenStore
 from core.enrich.mapping import Mapping, default_mapping
 from core.enrich.providers.demo import DemoProvider
@@ -58,7 +60,7 @@ from core.sync import writer as _writer
 
 __all__ = [
     "Actor", "ApiUsage", "ConnectedApp", "ConnectionInfo", "ConsoleError", "Environment", "Health",
-    "api_usage", "begin_login", "check_health", "complete_login", "complete_login_error", "connect_jwt",
+    "api_usage", "begin_login", "check_connection_name", "check_health", "complete_login", "complete_login_error", "connect_jwt",
     "connect_password_demo", "connected_app_from_env", "connection", "connections", "disconnect",
     "environment", "last_health", "my_domain_warnings", "open_client",
 ]
@@ -96,8 +98,7 @@ def open_client(name: str, *, base: Path | None = None) -> OrgClient:
     store = TokenStore(root)
     record = store.load(name)
     if record is None:
-        raise Reconnect(f"There is no connection named {name!r}.", fix="Connect it from Connect.",
-                        cause="not_connected")
+        raise Reconnect(f"There is no connection named {name!r}.", fix=NOT_CONNECTED_FIX, cause="not_connected")
     if record.environment.get("kind") == "demo":
         record = _follow_demo_org(root, store, record)
     identity = (record.connected_at, record.org_id, record.user_id, record.instance_url)
@@ -203,29 +204,39 @@ def disconnect(name: str, *, actor: Actor, force: bool = False, base: Path | Non
 
     If the token cannot be revoked (Salesforce unreachable, or the stored record cannot be
     decrypted) the record is kept unless `force`; an already-invalid token counts as revoked.
-    Returns whether the token was revoked.
+    The record is taken out and revoked in that order, so a sign-in saved under the same name
+    meanwhile is kept, never deleted unrevoked. Returns whether the token was revoked.
     """
     require_operator(actor, "disconnect orgs")
     root = settings.data_dir(base)
     store = TokenStore(root)
     try:
-        record = store.load(name)
-        if record is not None:
-            oauth.revoke(record.token_url, token=record.refresh_token or record.access_token,
-                         client_id=record.client_id, client_secret=record.client_secret, ca_file=record.ca_file)
-    except ConsoleError as exc:
-        revoked = False
+        current = store.load(name)
+    except ConsoleError as exc:  # the record cannot be decrypted: nothing to revoke with
         if not force:
-            raise type(exc)(f"Could not revoke the sign-in at Salesforce: {exc.message}",
-                            fix=exc.fix + " Or disconnect with force to forget it locally (then revoke it in "
-                            "Salesforce: Setup → Connected Apps OAuth Usage).", retry_safe=exc.retry_safe,
-                            cause=exc.cause, health=exc.health) from None
+            raise _not_revoked(exc) from None
+        current = None
+        store.delete(name)
     else:
-        if record is None:
+        if current is None:
             raise errors.BadInput(f"There is no connection named {name!r}.", fix="See the list of connections.",
                                   cause="not_connected")
-        revoked = True
-    store.delete(name)
+    revoked = False
+    if current is not None:
+        existed, record = store.take(name)
+        if not existed:
+            raise errors.BadInput(f"The connection {name!r} was disconnected meanwhile.",
+                                  fix="See the list of connections.", cause="not_connected")
+        if record is not None:
+            try:
+                oauth.revoke(record.token_url, token=record.refresh_token or record.access_token,
+                             client_id=record.client_id, client_secret=record.client_secret, ca_file=record.ca_file)
+            except ConsoleError as exc:
+                if not force:
+                    store.restore(record)
+                    raise _not_revoked(exc) from None
+            else:
+                revoked = True
     _forget_client(root, name)
     shared_cache.evict_connection(name, root)
     return revoked
@@ -553,3 +564,9 @@ def _writer_batch() -> int:
 
 def _writer_read() -> int:
     return WriteOptions().read_size
+def _not_revoked(exc: ConsoleError) -> ConsoleError:
+    """The error for a disconnect that could not revoke: the record is kept; force forgets it anyway."""
+    return type(exc)(f"Could not revoke the sign-in at Salesforce: {exc.message}",
+                     fix=exc.fix + " Or disconnect with force to forget it locally (then revoke it in "
+                     "Salesforce: Setup → Connected Apps OAuth Usage).", retry_safe=exc.retry_safe,
+                     cause=exc.cause, health=exc.health)

@@ -64,6 +64,13 @@ OAUTH_RULES: tuple[Rule, ...] = (
     Rule(Reconnect, "org_inactive", "The Salesforce org is inactive.",
          "Check with your Salesforce admin that the org (or sandbox) still exists and is active.", False,
          codes=("invalid_grant",), text=("inactive organization", "inactive org")),
+    # The authorize step sends these to the callback URL (help: "OAuth 2.0 Authorization Errors").
+    Rule(Reconnect, "user_inactive", "The Salesforce user you signed in as is inactive.",
+         "Ask a Salesforce admin to reactivate the user (Setup → Users → Edit → Active), or sign in as an "
+         "active integration user.", False, codes=("inactive_user",)),
+    Rule(Reconnect, "org_inactive", "The Salesforce org is locked, closed or suspended.",
+         "Check with your Salesforce admin that the org (or sandbox) still exists and is active.", False,
+         codes=("inactive_org",)),
     Rule(Reconnect, "app_not_approved", "The connected app is not approved for this user.",
          "A Salesforce admin must install the connected app and pre-authorize the user: Setup → Connected "
          "Apps → Manage Connected Apps → the app → Edit Policies → 'Admin approved users are pre-authorized', "
@@ -225,7 +232,8 @@ RECORD_UNREADABLE = Rule(
     Reconnect, "tokens_unreadable",
     "The stored tokens of {name!r} cannot be decrypted: the secret key changed or the file is damaged.",
     "Restore CONSOLE_SECRET_KEY or the key file ({key_file}) used when it was connected, or connect again under "
-    "the name {name!r} to replace the record. Until then the record is kept.", False)
+    "the name {name!r} and confirm the replacement (CLI: --name {name} --replace). Until then the record is kept.",
+    False)
 KEY_FILE_OPEN = Rule(ConsoleError, "key_file_permissions",
                      "The key file {path} is open to other users (mode {mode}).",
                      "Run: chmod 600 {path} (only the console's user may read the key).", False)
@@ -244,5 +252,8 @@ KEY_ENV_INVALID = Rule(ConsoleError, "secret_key_invalid",
 STORE_DAMAGED = Rule(ConsoleError, "token_store_damaged", "The token store {path} cannot be read ({detail}).",
                      "Restore it from a backup, or move it aside (keep it) and connect each org again. "
                      "Salesforce data and the run log are not affected.", False)
+STORE_UNUSABLE = Rule(ConsoleError, "data_dir_unwritable", "The token store {path} cannot be used ({detail}).",
+                      "Make the data directory {directory} writable by the user running the console (or point "
+                      "CONSOLE_DATA_DIR at a writable directory), check free disk space, and retry.", True)
 STORE_RULES: tuple[Rule, ...] = (RECORD_UNREADABLE, KEY_FILE_OPEN, KEY_FILE_UNREADABLE, KEY_INVALID, KEY_ENV_INVALID,
-                                 STORE_DAMAGED)
+                                 STORE_DAMAGED, STORE_UNUSABLE)

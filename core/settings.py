@@ -5,6 +5,8 @@ import os
 import stat
 from pathlib import Path
 
+from core.errors import ConsoleError
+
 API_VERSION = "62.0"
 """REST API version the console speaks (Winter '25; served by every current org and by localorg)."""
 
@@ -28,7 +30,12 @@ def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     raw = explicit if explicit is not None else os.environ.get("CONSOLE_DATA_DIR") or DEFAULT_DATA_DIR
     path = Path(raw).expanduser().resolve()
     private_files()
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConsoleError(f"The data directory {path} cannot be created ({exc.strerror or exc}).",
+                           fix="Create it writable by the user running the console, or point CONSOLE_DATA_DIR at a "
+                           "writable directory.", cause="data_dir_unwritable") from None
     try:
         if stat.S_IMODE(path.stat().st_mode) & 0o077:
             path.chmod(0o700)

@@ -5,6 +5,7 @@ import streamlit as st
 
 from core import engine
 from ui import badges, connection_view, frame
+from ui.text import code, plain
 
 frame.ensure_router()
 st.title("Overview")
@@ -18,16 +19,18 @@ current = frame.current_name()
 for info in sorted(infos, key=lambda i: (i.name != current, i.name)):
     with st.container(border=True):
         title, env = st.columns([4, 1])
-        title.subheader(info.name + (" (current)" if info.name == current else ""))
+        title.subheader(plain(info.name) + (" (current)" if info.name == current else ""))
         badges.environment_badge(info.environment.badge, env)
         status = connection_view.health(info)
         connection_view.health_block(status)
         if info.readable:
-            st.markdown(f"**Org:** {info.org_name} (`{info.org_id}`) · {info.organization_type} · "
+            profile = plain(info.profile) if info.profile else "profile not readable"
+            st.markdown(f"**Org:** {plain(info.org_name)} ({code(info.org_id)}) · {plain(info.organization_type)} · "
                         f"{'sandbox' if info.is_sandbox else 'not a sandbox'}  \n"
-                        f"**User:** {info.user_name} ({info.username}) · {info.environment.label}")
+                        f"**User:** {plain(info.user_name)} ({plain(info.username)}) · {profile} · "
+                        f"{plain(info.environment.label)}")
         if info.environment_mismatch:
-            st.warning(info.environment_mismatch, icon=":material/warning:")
+            st.warning(plain(info.environment_mismatch), icon=":material/warning:")
         used = connection_view.usage(info) if status.status != "needs_reconnect" else None
         if used is not None and used.max:
             st.progress(min(1.0, used.used / used.max),

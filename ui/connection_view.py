@@ -7,6 +7,7 @@ import streamlit as st
 
 from core import engine
 from ui import badges
+from ui.text import code, plain
 
 HEALTH_TTL_SECONDS = 30
 
@@ -43,20 +44,18 @@ def details(info: engine.ConnectionInfo) -> None:
     """Org, user and environment of a connection, the environment mismatch and the integration-user advice."""
     left, right = st.columns(2)
     with left:
-        st.markdown(f"**Org:** {info.org_name}  \n**Org id:** `{info.org_id}`  \n"
-                    f"**Organization type:** {info.organization_type}  \n"
-                    f"**IsSandbox:** {'yes' if info.is_sandbox else 'no'}  \n**Instance:** {info.instance_url}")
+        st.markdown(f"**Org:** {plain(info.org_name)}  \n**Org id:** {code(info.org_id)}  \n"
+                    f"**Organization type:** {plain(info.organization_type)}  \n"
+                    f"**IsSandbox:** {'yes' if info.is_sandbox else 'no'}  \n**Instance:** {code(info.instance_url)}")
     with right:
-        st.markdown(f"**User:** {info.user_name}  \n**Username:** {info.username}  \n"
-                    f"**Profile:** {info.profile or 'unknown'}  \n**Environment:** {info.environment.label}  \n"
-                    f"**Connected:** {info.connected_at}")
+        profile = plain(info.profile) if info.profile else "not readable by this user"
+        st.markdown(f"**User:** {plain(info.user_name)}  \n**Username:** {plain(info.username)}  \n"
+                    f"**Profile:** {profile}  \n**Environment:** {plain(info.environment.label)}  \n"
+                    f"**Connected:** {plain(info.connected_at)}")
     if info.environment_mismatch:
-        st.warning(info.environment_mismatch, icon=":material/warning:")
+        st.warning(plain(info.environment_mismatch), icon=":material/warning:")
     if info.integration_user_hint:
-        st.info(info.integration_user_hint, icon=":material/badge:")
-    else:
-        st.caption("Tip: connect as a dedicated integration user (API Enabled, only the access the sync "
-                   "needs), not as a person, so the link survives staff changes and the log names the console.")
+        st.info(plain(info.integration_user_hint), icon=":material/badge:")
 
 
 def _why(status: engine.Health) -> str:
@@ -65,14 +64,16 @@ def _why(status: engine.Health) -> str:
 
 
 def health_block(status: engine.Health) -> None:
-    """Connected / Needs reconnect / Degraded with the cause and the fix, as the connect and overview pages show it."""
+    """Connected / Needs reconnect / Degraded with the cause and the fix, as the connect and overview pages show it.
+
+    The cause carries Salesforce's own words, so it is rendered as text, never as markdown."""
     badges.health_badge(status.status)
     if status.status == "needs_reconnect":
-        st.error(f"**Needs reconnect.** {_why(status)}", icon=":material/link_off:")
+        st.error(f"**Needs reconnect.** {plain(_why(status))}", icon=":material/link_off:")
         if status.fix:
-            st.markdown(f"**Fix:** {status.fix}")
+            st.markdown(f"**Fix:** {plain(status.fix)}")
     elif status.status == "degraded":
-        st.warning(f"**Degraded.** {_why(status)}", icon=":material/error:")
+        st.warning(f"**Degraded.** {plain(_why(status))}", icon=":material/error:")
         if status.fix:
-            st.markdown(f"**Fix:** {status.fix}")
-    st.caption(f"Checked {status.checked_at}.")
+            st.markdown(f"**Fix:** {plain(status.fix)}")
+    st.caption(f"Checked {plain(status.checked_at)}.")

@@ -6,6 +6,7 @@ import streamlit as st
 from core import engine
 from core.errors import ConsoleError
 from ui import settings, signin
+from ui.text import code, plain
 
 KINDS = ("demo", "production", "sandbox", "custom")
 LABELS = {
@@ -65,11 +66,21 @@ def environment_form(actor: engine.Actor, *, first: bool) -> None:
                 engine.environment(kind, my_domain or None)
             except ConsoleError as error:
                 problems.append(error.message)
-                st.error(f"{error.message} {error.fix}", icon=":material/error:")
+                st.error(f"{plain(error.message)} {plain(error.fix)}", icon=":material/error:")
             for warning in engine.my_domain_warnings(kind, my_domain) if my_domain else []:
-                st.warning(warning, icon=":material/warning:")
-    name = st.text_input("Connection name (optional)", placeholder=kind,
-                         help="Defaults to the environment's name; use one name per org you connect.").strip()
+                st.warning(plain(warning), icon=":material/warning:")
+    name = st.text_input("Connection name (optional)", placeholder=f"{kind} (or {kind}-<user> when taken)",
+                         help="Without a name the sign-in is saved as the environment's name, or the environment and "
+                         "the user's name when another user holds it; it never replaces another connection.").strip()
+    replace = False
+    if name:
+        try:
+            engine.check_connection_name(name)
+        except ConsoleError as error:
+            problems.append(error.message)
+            st.error(f"{plain(error.message)} {plain(error.fix)}", icon=":material/error:")
+        else:
+            replace = _ask_replace(name, problems)
 
     configured = kind == "demo" or settings.connected_app() is not None
     if not configured:
@@ -84,8 +95,22 @@ def environment_form(actor: engine.Actor, *, first: bool) -> None:
         st.caption("Viewers can look at connections; only operators connect or disconnect.")
     if st.button("Connect", type="primary", disabled=bool(problems) or not configured or actor.role != "operator"):
         try:
-            signin.start(kind, my_domain=my_domain or None, name=name or None)
+            signin.start(kind, my_domain=my_domain or None, name=name or None, replace=replace)
         except ConsoleError as error:
-            st.error(f"{error.message} {error.fix}", icon=":material/error:")
+            st.error(f"{plain(error.message)} {plain(error.fix)}", icon=":material/error:")
         else:
             st.rerun()
+
+
+def _ask_replace(name: str, problems: list[str]) -> bool:
+    """When `name` is taken, say whose it is and ask before a sign-in replaces it; True once confirmed."""
+    held = engine.connection(name)
+    if held is None:
+        return False
+    whose = f" ({plain(held.org_name)} as {plain(held.username)})" if held.readable else ""
+    st.warning(f"A connection named {code(name)} already exists{whose}. Signing in under this name replaces it, "
+               "and its token is revoked at Salesforce.", icon=":material/swap_horiz:")
+    if st.checkbox(f"Replace {plain(name)}", key=f"replace_{name}"):
+        return True
+    problems.append("name taken")
+    return False

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import runpy
+from typing import Any
 
 import streamlit as st
 
 from core import engine
 from core.errors import ConsoleError
 from ui import badges, settings
+from ui.text import code, plain
 
 CONNECTION_KEY = "connection"
 
@@ -34,17 +36,44 @@ def ensure_router() -> None:
     st.stop()
 
 
+NEXT_KEY = "_next_connection"        # a choice made after the sidebar was drawn (a sign-in), applied on the next run
+UNCHOSEN_KEY = "_no_connection"      # set after a disconnect: nothing is current until the operator picks one
+MISSING_PAGE_KEY = "_missing_page"   # the path of a link to a page this console does not have
+
+
 def _remember_choice() -> None:
     """Mirror the picked connection into the URL so a copied link reopens it."""
     chosen = st.session_state.get(CONNECTION_KEY)
     if chosen:
         st.query_params[CONNECTION_KEY] = chosen
+        st.session_state.pop(UNCHOSEN_KEY, None)
 
 
 def select(name: str) -> None:
-    """Make `name` the current connection (after a sign-in) before the sidebar is drawn again."""
-    st.session_state[CONNECTION_KEY] = name
+    """Make `name` the current connection from the next run on (after a sign-in).
+
+    The picker's own state cannot change once it is drawn in this run, so the choice waits in
+    NEXT_KEY for the sidebar of the next run; the URL names it at once.
+    """
+    st.session_state[NEXT_KEY] = name
+    st.session_state.pop(UNCHOSEN_KEY, None)
     st.query_params[CONNECTION_KEY] = name
+
+
+def unselect() -> None:
+    """Make no connection current from the next run on (after a disconnect), until the operator picks one.
+
+    So the page never shows another connection's Disconnect button where the last one was clicked.
+    """
+    st.session_state[UNCHOSEN_KEY] = True
+    st.session_state.pop(NEXT_KEY, None)
+    if CONNECTION_KEY in st.query_params:
+        del st.query_params[CONNECTION_KEY]
+
+
+def note_missing_page(path: str) -> None:
+    """Remember that the browser asked for a page that does not exist, for the page shown instead to say so."""
+    st.session_state[MISSING_PAGE_KEY] = path
 
 
 def current_name() -> str | None:
@@ -53,50 +82,88 @@ def current_name() -> str | None:
 
 
 def _label(info: engine.ConnectionInfo) -> str:
-    """The picker's text for a connection: its name and org, or that it needs reconnecting."""
+    """The picker's text (an option is plain text, never markdown): the name and org, or that it needs reconnecting."""
     if not info.readable:
         return f"{info.name} — needs reconnect"
     return f"{info.name} — {info.org_name}" if info.org_name else info.name
 
 
-def sidebar() -> engine.ConnectionInfo | None:
-    """Draw the sidebar (picker, badge, role) and return the current connection.
+def _choose(infos: dict[str, engine.ConnectionInfo]) -> str | None:
+    """Decide this run's connection before the picker is drawn, and say so when a link names a missing one.
 
-    A connection named in the URL wins (a shared link; the picker's callback keeps the URL in
-    step), otherwise the session's choice, otherwise the first connection. The choice is always
-    written back to st.query_params, because navigating between pages clears them.
+    A connection named in the URL wins (a shared link); one that does not exist here is named in a
+    warning and nothing else is chosen in its place. Then a choice waiting from the last run (a
+    sign-in), then the session's choice, then none after a disconnect, else the first connection.
     """
-    try:
-        infos = {info.name: info for info in engine.connections()}
-    except ConsoleError as error:  # the token store or its key cannot be read: say so and change nothing
-        st.error(f"**The saved connections cannot be read.** {error.message}", icon=":material/error:")
-        st.markdown(f"**Fix:** {error.fix}")
-        st.stop()
-    names = sorted(infos)
+    state = st.session_state
+    if NEXT_KEY in state:
+        waiting = state.pop(NEXT_KEY)
+        if waiting in infos:
+            state[CONNECTION_KEY] = waiting
     from_url = st.query_params.get(CONNECTION_KEY)
+    if from_url is not None and from_url not in infos:
+        st.warning(f"The link names the connection {code(from_url)}, which does not exist in this console; "
+                   "nothing was changed. Pick a connection in the sidebar or connect it on Connect.",
+                   icon=":material/link_off:")
+        state[CONNECTION_KEY] = None  # set, not deleted: the browser's picker must show no choice either
+        return None
     if from_url in infos:
-        st.session_state[CONNECTION_KEY] = from_url
-    if st.session_state.get(CONNECTION_KEY) not in infos:
-        st.session_state[CONNECTION_KEY] = names[0] if names else None
-    chosen = st.session_state.get(CONNECTION_KEY)
+        state[CONNECTION_KEY] = from_url
+        state.pop(UNCHOSEN_KEY, None)
+    if state.get(CONNECTION_KEY) not in infos:
+        state[CONNECTION_KEY] = sorted(infos)[0] if infos and not state.get(UNCHOSEN_KEY) else None
+    chosen = state.get(CONNECTION_KEY)
     if chosen:
         st.query_params[CONNECTION_KEY] = chosen
     elif CONNECTION_KEY in st.query_params:
         del st.query_params[CONNECTION_KEY]
+    return chosen
 
+
+def sidebar() -> engine.ConnectionInfo | None:
+    """Draw the sidebar (picker, badge, role) and return the current connection.
+
+    The choice is always written back to st.query_params, because navigating between pages clears them.
+    A link to a page or a connection that does not exist here is said so above the page.
+    """
+    missing_page = st.session_state.pop(MISSING_PAGE_KEY, None)
+    if missing_page:
+        st.warning(f"There is no page {code(missing_page)} in this console; this is the Overview.",
+                   icon=":material/link_off:")
+    try:
+        infos = {info.name: info for info in engine.connections()}
+    except ConsoleError as error:  # the token store or its key cannot be read: say so and change nothing
+        show_error(error, "The saved connections cannot be read.")
+        st.stop()
+    chosen = _choose(infos)
+    info = infos.get(chosen) if chosen else None
     with st.sidebar:
-        if names:
-            st.selectbox("Connection", names, key=CONNECTION_KEY, on_change=_remember_choice,
-                         format_func=lambda n: _label(infos[n]))
-            info = infos[chosen] if chosen else None
+        if infos:
+            st.selectbox("Connection", sorted(infos), key=CONNECTION_KEY, on_change=_remember_choice,
+                         format_func=lambda n: _label(infos[n]), placeholder="Choose a connection")
             if info is not None:
                 badges.environment_badge(info.environment.badge)
-                st.caption(f"{info.org_name} · {info.username}" if info.readable
+                st.caption(f"{plain(info.org_name)} · {plain(info.username)}" if info.readable
                            else "Needs reconnect: its stored tokens cannot be decrypted.")
         else:
-            info = None
             st.caption("No connection yet.")
             st.page_link("pages/connect.py", label="Connect an org", icon=":material/link:")
         role = settings.actor().role
         st.caption(f"Role: **{role}**" + ("" if role == "operator" else " (read only)"))
     return info
+
+
+def show_error(error: ConsoleError, headline: str | None = None) -> None:
+    """A ConsoleError as the pages show it: what happened (as text, never markdown) and the fix."""
+    lead = f"**{headline}** " if headline else ""
+    st.error(lead + plain(error.message), icon=":material/error:")
+    if error.fix:
+        st.markdown(f"**Fix:** {plain(error.fix)}")
+
+
+def run(page: Any) -> None:
+    """Run the navigated page; a ConsoleError it lets escape shows as message and fix instead of a traceback."""
+    try:
+        page.run()
+    except ConsoleError as error:
+        show_error(error)

@@ -1,6 +1,7 @@
 """Console settings read from .streamlit/secrets.toml or the environment: the connected app and who is acting."""
 from __future__ import annotations
 
+import os
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,20 +28,30 @@ def secret(section: str, key: str) -> Any:
     return value if value not in ("", None) else None
 
 
+def configured_callback_url() -> str | None:
+    """The callback URL set for the connected app ([salesforce] callback_url, else SF_CALLBACK_URL), or None."""
+    value = secret("salesforce", "callback_url") or os.environ.get("SF_CALLBACK_URL", "").strip()
+    return str(value) if value else None
+
+
 def connected_app() -> engine.ConnectedApp | None:
     """The Salesforce connected app for real orgs: [salesforce] in secrets.toml, else SF_CLIENT_ID/... env.
 
-    None means "not configured": the Connect page then says what to put in secrets.toml
-    (the demo org needs no connected app).
+    Its callback URL is the configured one (behind a proxy the browser's address is not the one
+    registered on the app), else this console's connect page as the browser sees it. None means
+    "not configured": the Connect page then says what to put in secrets.toml (the demo org needs
+    no connected app).
     """
     client_id = secret("salesforce", "client_id")
-    if client_id:
-        return engine.ConnectedApp(
-            client_id=str(client_id),
-            client_secret=secret("salesforce", "client_secret"),
-            callback_url=str(secret("salesforce", "callback_url") or console_callback_url()),
-        )
-    return engine.connected_app_from_env()
+    from_env = None if client_id else engine.connected_app_from_env()
+    if not client_id and from_env is None:
+        return None
+    callback = configured_callback_url() or console_callback_url()
+    if from_env is not None:
+        return engine.ConnectedApp(client_id=from_env.client_id, client_secret=from_env.client_secret,
+                                   callback_url=callback)
+    return engine.ConnectedApp(client_id=str(client_id), client_secret=secret("salesforce", "client_secret"),
+                               callback_url=callback)
 
 
 def console_origin() -> str:

@@ -43,8 +43,11 @@ class ConnectionInfo:
     environment_mismatch: str | None
     integration_user_hint: str | None
     readable: bool = True
+    notice: str | None = None  # set once, by the sign-in that made it: what became of a connection it replaced
 
 
+NOT_CONNECTED_FIX = ("Connect it on the Connect page, or from a terminal: "
+                     "python -m core connect --env ENV --username USER --name NAME.")
 UNREADABLE_ENVIRONMENT = Environment("unknown", "", "Unknown (stored record unreadable)", "UNKNOWN", None)
 
 
@@ -149,7 +152,7 @@ class StoredTokens:
     def _record(self) -> TokenRecord:
         record = self.store.load(self.name)
         if record is None:
-            raise errors.Reconnect(f"There is no connection named {self.name!r}.", fix="Connect it from Connect.",
+            raise errors.Reconnect(f"There is no connection named {self.name!r}.", fix=NOT_CONNECTED_FIX,
                                    cause="not_connected", health="needs_reconnect")
         if record.needs_reconnect:
             raise refused_refresh(record.needs_reconnect)

@@ -12,21 +12,31 @@ PRODUCTION_LOGIN = "https://login.salesforce.com"
 SANDBOX_LOGIN = "https://test.salesforce.com"
 KINDS = ("production", "sandbox", "custom", "demo")
 
-# My Domain login hosts (help: "My Domain URL Formats", "Partitioned Domains"). Order matters:
-# the more specific suffix first, so "x.sandbox.my.salesforce.com" is read as a sandbox.
+# Salesforce sign-in host shapes (help: "My Domain URL Formats", "Partitioned Domains"; Government Cloud Plus
+# serves the same shapes under salesforce.mil). Order matters: the more specific suffix first.
+# suffix -> family; SANDBOX_FAMILIES / PRODUCTION_FAMILIES say what Organization.IsSandbox to expect.
 _MY_DOMAIN_SUFFIXES: tuple[tuple[str, str], ...] = (
-    (".sandbox.my.salesforce.com", "sandbox"),
-    (".develop.my.salesforce.com", "developer"),
-    (".scratch.my.salesforce.com", "scratch"),
-    (".demo.my.salesforce.com", "demo"),
-    (".trailblaze.my.salesforce.com", "developer"),
-    (".my.salesforce.com", "my_domain"),
-    (".sandbox.my.salesforce.mil", "sandbox"),
-    (".my.salesforce.mil", "my_domain"),
+    (".sandbox.my.salesforce.com", "sandbox"),        # acme--uat.sandbox.my.salesforce.com
+    (".develop.my.salesforce.com", "developer"),      # acme-dev-ed.develop.my.salesforce.com (Developer Edition)
+    (".scratch.my.salesforce.com", "scratch"),        # acme-1234.scratch.my.salesforce.com (scratch org)
+    (".demo.my.salesforce.com", "demo"),              # demo orgs
+    (".trailblaze.my.salesforce.com", "playground"),  # Trailhead Playgrounds
+    (".free.my.salesforce.com", "free"),              # free orgs
+    (".patch.my.salesforce.com", "patch"),            # partner patch orgs
+    (".my.salesforce.com", "my_domain"),              # acme.my.salesforce.com (acme--uat...: a legacy sandbox)
+    (".sandbox.my.salesforce.mil", "sandbox"),        # Government Cloud Plus sandboxes
+    (".my.salesforce.mil", "my_domain"),              # Government Cloud Plus
 )
-_GENERIC_LOGIN_HOSTS = {"login.salesforce.com": "production", "test.salesforce.com": "sandbox"}
-# Families whose login host knows only production-type orgs (Developer Edition orgs are production-type).
-_PRODUCTION_FAMILIES = ("production", "my_domain", "developer")
+_GENERIC_LOGIN_HOSTS = {"login.salesforce.com": "login", "test.salesforce.com": "test"}
+# Pages of an org that are not its sign-in host: the My Domain URL is suggested instead.
+_APP_HOST_SUFFIXES: tuple[tuple[str, str], ...] = (
+    (".lightning.force.com", ".my.salesforce.com"), (".my.salesforce-setup.com", ".my.salesforce.com"),
+    (".lightning.force.mil", ".my.salesforce.mil"), (".lightning.crmforce.mil", ".my.salesforce.mil"),
+    (".my.salesforce-setup.mil", ".my.salesforce.mil"),
+)
+_SITE_SUFFIXES = (".my.site.com", ".force.com", ".my.site.mil")
+SANDBOX_FAMILIES = ("sandbox", "legacy_sandbox", "test")
+PRODUCTION_FAMILIES = ("login", "my_domain", "developer", "demo", "playground", "free")
 
 
 @dataclass(frozen=True)
@@ -98,9 +108,9 @@ def environment(kind: str, my_domain: str | None = None, *, login_url: str | Non
         return Environment("production", origin, f"Production ({host})", "PRODUCTION", False)
     if kind == "sandbox":
         return Environment("sandbox", origin, f"Sandbox ({host})", "SANDBOX", True)
-    sandboxish = family in ("sandbox", "legacy_sandbox")
+    sandboxish = family in SANDBOX_FAMILIES
     badge = "SANDBOX" if sandboxish or family == "scratch" else "PRODUCTION"
-    expects: bool | None = True if sandboxish else (False if family in ("my_domain", "developer") else None)
+    expects: bool | None = True if sandboxish else (False if family in PRODUCTION_FAMILIES else None)
     return Environment("custom", origin, f"My Domain ({host})", badge, expects)
 
 
@@ -108,21 +118,31 @@ def normalize_my_domain(url: str) -> tuple[str, str]:
     """Validate a My Domain URL and return (https origin, family).
 
     family is one of my_domain, sandbox, legacy_sandbox (acme--uat.my.salesforce.com), developer,
-    scratch, demo, production / sandbox (the generic login hosts). A bare host gets https:// added.
-    Raises BadInput with a concrete fix: http URLs, Lightning (lightning.force.com) or Setup URLs,
-    Experience Cloud sites and any non-Salesforce host are refused.
+    scratch, demo, playground, free, patch, or login / test (the generic login hosts). A bare host gets
+    https:// added. Raises BadInput with a concrete fix: http URLs, Lightning (lightning.force.com) or
+    Setup URLs, Experience Cloud sites, a port that is not a number and any non-Salesforce host are refused.
     """
     text = url.strip()
     if "://" not in text:
         text = "https://" + text
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+        parts.hostname  # noqa: B018 - raises ValueError for a bracketed host that is not an IPv6 address
+    except ValueError:
+        raise BadInput(f"{url.strip()} is not a valid URL.",
+                       fix="Enter your org's My Domain URL, for example https://acme.my.salesforce.com.",
+                       cause="my_domain_invalid") from None
     if parts.scheme.lower() != "https":
         raise BadInput(
             f"{url.strip()} does not use https.",
             fix="Salesforce only signs in over https: use https://<your domain>.my.salesforce.com.",
             cause="my_domain_not_https",
         )
-    if parts.username or parts.password or parts.port not in (None, 443):
+    try:
+        port = parts.port
+    except ValueError:  # "https:acme.my.salesforce.com" reads as host "https", port "acme.my..."
+        port = -1
+    if parts.username or parts.password or port not in (None, 443):
         raise BadInput(
             f"{url.strip()} is not a plain My Domain URL.",
             fix="Enter just the domain, for example https://acme.my.salesforce.com.",
@@ -139,14 +159,14 @@ def normalize_my_domain(url: str) -> tuple[str, str]:
             fix="Enter your org's My Domain URL, for example https://acme.my.salesforce.com.",
             cause="my_domain_invalid",
         )
-    if host.endswith(".lightning.force.com") or host.endswith(".my.salesforce-setup.com"):
-        stem = host.split(".lightning.force.com")[0].split(".my.salesforce-setup.com")[0]
-        suggestion = f"https://{stem}.my.salesforce.com"
-        raise BadInput(
-            f"{host} is the Lightning app address, not the sign-in host.",
-            fix=f"Use your My Domain URL ({suggestion}); Setup → My Domain shows it.",
-            cause="my_domain_lightning",
-        )
+    for suffix, login_suffix in _APP_HOST_SUFFIXES:
+        if host.endswith(suffix) and len(host) > len(suffix):
+            suggestion = f"https://{host[: -len(suffix)]}{login_suffix}"
+            raise BadInput(
+                f"{host} is the Lightning or Setup address of the org, not its sign-in host.",
+                fix=f"Use your My Domain URL ({suggestion}); Setup → My Domain shows it.",
+                cause="my_domain_lightning",
+            )
     if host in _GENERIC_LOGIN_HOSTS:
         return f"https://{host}", _GENERIC_LOGIN_HOSTS[host]
     for suffix, family in _MY_DOMAIN_SUFFIXES:
@@ -155,6 +175,12 @@ def normalize_my_domain(url: str) -> tuple[str, str]:
             if family == "my_domain" and "--" in stem:
                 family = "legacy_sandbox"
             return f"https://{host}", family
+    if any(host.endswith(suffix) for suffix in _SITE_SUFFIXES):
+        raise BadInput(
+            f"{host} is an Experience Cloud site or Salesforce Sites address, not the org's sign-in host.",
+            fix="Use the org's My Domain URL ending in .my.salesforce.com (Setup → My Domain shows it).",
+            cause="my_domain_site",
+        )
     raise BadInput(
         f"{host} is not a Salesforce sign-in host.",
         fix="Use your org's My Domain URL ending in .my.salesforce.com "
@@ -176,7 +202,7 @@ def is_production_login_host(url: str | None) -> bool:
         _, family = normalize_my_domain(url)
     except BadInput:
         return False
-    return family in _PRODUCTION_FAMILIES
+    return family in PRODUCTION_FAMILIES
 
 
 def my_domain_warnings(kind: str, my_domain: str) -> list[str]:
@@ -190,17 +216,17 @@ def my_domain_warnings(kind: str, my_domain: str) -> list[str]:
     except BadInput:
         return []
     host = urlsplit(origin).hostname
-    sandboxish = family in ("sandbox", "legacy_sandbox")
+    sandboxish = family in SANDBOX_FAMILIES
     warnings: list[str] = []
     if kind == "production" and sandboxish:
         warnings.append(f"{host} looks like a sandbox domain, but you chose Production. Choose Sandbox "
                         "if this is a sandbox, so the environment badge and checks match.")
     if kind == "production" and family == "scratch":
         warnings.append(f"{host} is a scratch org domain, but you chose Production.")
-    if kind == "sandbox" and family in ("my_domain", "developer", "production"):
+    if kind == "sandbox" and family in PRODUCTION_FAMILIES:
         warnings.append(f"{host} looks like a production or Developer Edition domain, but you chose Sandbox.")
-    if kind == "custom" and family in ("production", "sandbox"):
-        label = "Production" if family == "production" else "Sandbox"
+    if kind == "custom" and family in _GENERIC_LOGIN_HOSTS.values():
+        label = "Production" if family == "login" else "Sandbox"
         warnings.append(f"{host} is the generic login host, not a My Domain. Choose {label} instead, "
                         "or enter your org's My Domain URL.")
     return warnings

@@ -5,13 +5,14 @@ or revoke the token and explain why the org cannot be used yet.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import Any
 
 from core import cache as shared_cache
 from core import errors, settings
-from core.connect import demo, oauth
+from core.connect import demo, names, oauth, pending
 from core.connect.connections import (
     ConnectedApp,
     ConnectionInfo,
@@ -25,9 +26,6 @@ from core.connect.tokens import TokenRecord, TokenStore
 from core.errors import ConsoleError, Reconnect
 from core.roles import Actor, require_operator
 from core.salesforce import OrgClient, StaticTokens
-
-_STATE_KEY = "oauth-state"
-_EXPIRED_LINK = ("This sign-in link has expired or was already used.", "Start again from Connect.")
 
 
 def connected_app_from_env() -> ConnectedApp | None:
@@ -45,15 +43,20 @@ def _demo_environment(base: Path) -> tuple[Environment, demo.DemoAddress]:
 
 
 def begin_login(kind: str, *, app: ConnectedApp | None, my_domain: str | None = None, name: str | None = None,
-                callback_url: str | None = None, actor: Actor, base: Path | None = None) -> str:
+                callback_url: str | None = None, actor: Actor, replace: bool = False, binding: str | None = None,
+                base: Path | None = None) -> str:
     """Start the web-server flow: return the authorize URL (PKCE S256 + state) to send the browser to.
 
     The state, code verifier, environment, callback and connection name are kept server-side in
-    diskcache for 10 minutes and consumed once by complete_login. For kind "demo" the demo org is
-    started if needed and its own connected app is used with `callback_url` (or app's).
+    diskcache for 10 minutes and consumed once by complete_login, which must present the same
+    `binding` (the browser's; see core.connect.pending). A `name` another connection holds is
+    refused (NameTaken) unless `replace`. For kind "demo" the demo org is started if needed and its
+    own connected app is used with `callback_url` (or app's).
     """
     require_operator(actor, "connect orgs")
     root = settings.data_dir(base)
+    if name:
+        names.ensure_free(TokenStore(root), name, replace=replace)
     if kind == "demo":
         env, address = _demo_environment(root)
         client_id, secret, token_url, ca_file = address.client_id, None, address.instance_url, address.ca_file
@@ -72,58 +75,100 @@ def begin_login(kind: str, *, app: ConnectedApp | None, my_domain: str | None = 
                                "the connected app.", cause="not_configured", health="needs_reconnect")
         client_id, secret, token_url, ca_file = app.client_id, app.client_secret, env.login_url, None
         callback = callback_url or app.callback_url
-    state, verifier = oauth.new_state(), oauth.new_code_verifier()
-    pending = {"kind": kind, "environment": env.to_dict(), "name": name or kind, "callback_url": callback,
-               "client_id": client_id, "client_secret": secret, "token_url": token_url, "ca_file": ca_file,
-               "code_verifier": verifier, "actor": actor.name}
-    # Encrypted like the token store: the verifier and a client secret never sit in the cache in clear.
-    shared_cache.cache(root).set((_STATE_KEY, state), TokenStore(root).seal(pending), expire=settings.OAUTH_STATE_TTL)
+    verifier = oauth.new_code_verifier()
+    state = pending.keep(root, {"kind": kind, "environment": env.to_dict(), "name": name or None, "replace": replace,
+                                "callback_url": callback, "client_id": client_id, "client_secret": secret,
+                                "token_url": token_url, "ca_file": ca_file, "code_verifier": verifier,
+                                "actor": actor.name}, binding=binding)
     return oauth.authorize_url(env.login_url, client_id=client_id, redirect_uri=callback, state=state,
                                code_verifier=verifier)
 
 
-def complete_login(code: str, state: str, *, actor: Actor, base: Path | None = None) -> ConnectionInfo:
+def complete_login(code: str, state: str, *, actor: Actor, binding: str | None = None,
+                   base: Path | None = None) -> ConnectionInfo:
     """Finish the web-server flow on the callback: consume the state, exchange code + verifier,
     read userinfo and the Organization, store the tokens encrypted, and describe the connection.
 
     An unknown, expired or replayed state raises Reconnect ("This sign-in link has expired or was
-    already used. Start again from Connect.") without touching Salesforce; so does a callback
-    finished by another console user than the one who began it (the code is never exchanged).
+    already used. Start again from Connect.") without touching Salesforce; so does a callback from
+    another browser than the one that began it, or finished by another console user (the code is
+    never exchanged and the begun sign-in is left for its owner).
     """
     require_operator(actor, "connect orgs")
     root = settings.data_dir(base)
-    sealed = shared_cache.cache(root).pop((_STATE_KEY, state)) if state else None
-    pending = TokenStore(root).unseal(sealed) if isinstance(sealed, bytes) else None
-    if not pending or not code:
-        raise Reconnect(_EXPIRED_LINK[0], fix=_EXPIRED_LINK[1], cause="state_invalid")
-    if pending.get("actor") != actor.name:
-        raise Reconnect("This sign-in was started by another console user, so it cannot be finished here.",
-                        fix="Start the sign-in yourself from Connect.", cause="state_other_actor")
-    token = oauth.exchange_code(pending["token_url"], client_id=pending["client_id"],
-                                client_secret=pending["client_secret"], code=code,
-                                redirect_uri=pending["callback_url"], code_verifier=pending["code_verifier"],
-                                ca_file=pending["ca_file"])
-    return _store_connection(root, name=pending["name"], env=Environment.from_dict(pending["environment"]), token=token,
-                             token_url=pending["token_url"], client_id=pending["client_id"],
-                             client_secret=pending["client_secret"], auth="web", ca_file=pending["ca_file"])
+    if not code:
+        raise pending.expired()
+    begun = pending.claim(root, state or "", binding=binding, actor=actor.name)
+    token = oauth.exchange_code(begun["token_url"], client_id=begun["client_id"],
+                                client_secret=begun["client_secret"], code=code,
+                                redirect_uri=begun["callback_url"], code_verifier=begun["code_verifier"],
+                                ca_file=begun["ca_file"])
+    return _store_connection(root, name=begun["name"], replace=bool(begun.get("replace")),
+                             env=Environment.from_dict(begun["environment"]), token=token,
+                             token_url=begun["token_url"], client_id=begun["client_id"],
+                             client_secret=begun["client_secret"], auth="web", ca_file=begun["ca_file"])
 
 
-def complete_login_error(error: str, description: str, state: str | None, *, base: Path | None = None) -> ConsoleError:
-    """The ConsoleError for a callback that came back with ?error=... (e.g. access_denied); consumes the state."""
-    if state:
-        shared_cache.cache(settings.data_dir(base)).pop((_STATE_KEY, state))
+def complete_login_error(error: str, description: str, state: str | None, *, binding: str | None = None,
+                         base: Path | None = None) -> ConsoleError:
+    """The ConsoleError for a callback that came back with ?error=... (e.g. access_denied).
+
+    Only an answer to a sign-in this browser began is believed (and ends that sign-in); any other
+    ?error= link is refused without repeating its text and leaves every begun sign-in alone.
+    """
+    if not pending.drop(settings.data_dir(base), state, binding=binding):
+        return Reconnect("This sign-in answer does not belong to a sign-in begun in this browser, so it was ignored.",
+                         fix="Start the sign-in from Connect in this browser.", cause="state_other_browser")
     return errors.classify({"error": error, "error_description": description})
 
 
-def _store_connection(root: Path, *, name: str, env: Environment, token: dict[str, Any], token_url: str,
-                      client_id: str, client_secret: str | None, auth: str, ca_file: str | None,
-                      key_file: str | None = None, extra: dict[str, Any] | None = None) -> ConnectionInfo:
-    """Read the org with the new token and save the record; on failure revoke the token and explain."""
-    client = OrgClient(StaticTokens(token["access_token"], token["instance_url"]), ca_file=ca_file)
+def _revoke(record: TokenRecord) -> str | None:
+    """Revoke a record's refresh token (or access token) at the host that issued it; None, or why it failed."""
     try:
-        record = build_record(name=name, env=env, token=token, token_url=token_url, client_id=client_id,
+        oauth.revoke(record.token_url, token=record.refresh_token or record.access_token, client_id=record.client_id,
+                     client_secret=record.client_secret, ca_file=record.ca_file)
+    except ConsoleError as exc:
+        return exc.message
+    return None
+
+
+def _replaced_notice(name: str, existed: bool, old: TokenRecord | None) -> str | None:
+    """What became of the connection a sign-in replaced: its token revoked, or why not and what to do."""
+    if not existed:
+        return None
+    if old is None:
+        return (f"Replaced the earlier record of {name!r}; its tokens could not be read, so they were not revoked: "
+                "revoke them in Salesforce (Setup → Connected Apps OAuth Usage).")
+    failed = _revoke(old)
+    who = f"{name!r} ({old.username})"
+    if failed is None:
+        return f"Replaced the earlier sign-in of {who}; its token was revoked at Salesforce."
+    return (f"Replaced the earlier sign-in of {who}, but its token could not be revoked ({failed}): revoke it in "
+            "Salesforce (Setup → Connected Apps OAuth Usage).")
+
+
+def _store_connection(root: Path, *, name: str | None, env: Environment, token: dict[str, Any], token_url: str,
+                      client_id: str, client_secret: str | None, auth: str, ca_file: str | None,
+                      replace: bool = False, key_file: str | None = None,
+                      extra: dict[str, Any] | None = None) -> ConnectionInfo:
+    """Read the org with the new token and save the record; on failure revoke the token and explain.
+
+    Without a `name` the sign-in gets a default one that takes no other user's connection (names.default_name);
+    a `name` another connection holds needs `replace`. A replaced connection's token is revoked at
+    Salesforce, and the returned info's notice says so (or why not).
+    """
+    client = OrgClient(StaticTokens(token["access_token"], token["instance_url"]), ca_file=ca_file)
+    store = TokenStore(root)
+    new_token = token.get("refresh_token") or token["access_token"]
+    try:
+        record = build_record(name=name or env.kind, env=env, token=token, token_url=token_url, client_id=client_id,
                               client_secret=client_secret, auth=auth, ca_file=ca_file, client=client,
                               key_file=key_file, extra=extra)
+        if name and not replace:
+            names.ensure_free(store, name, replace=False)
+        elif not name and not replace:
+            record = dataclasses.replace(record, name=names.default_name(
+                store, env.kind, org_id=record.org_id, user_id=record.user_id, username=record.username))
     except ConsoleError as exc:
         kept = _keep_without_api(root, exc, client, name=name, env=env, token=token, token_url=token_url,
                                  client_id=client_id, client_secret=client_secret, auth=auth, ca_file=ca_file,
@@ -131,16 +176,17 @@ def _store_connection(root: Path, *, name: str, env: Environment, token: dict[st
         if kept is not None:
             raise kept from None
         try:
-            oauth.revoke(token_url, token=token.get("refresh_token") or token["access_token"], client_id=client_id,
-                         client_secret=client_secret, ca_file=ca_file)
+            oauth.revoke(token_url, token=new_token, client_id=client_id, client_secret=client_secret, ca_file=ca_file)
         except ConsoleError:
             pass
+        if isinstance(exc, names.NameTaken):
+            raise
         raise type(exc)(f"Signed in, but the org cannot be used yet: {exc.message}", fix=exc.fix,
                         retry_safe=exc.retry_safe, cause=exc.cause, health=exc.health, status=exc.status,
                         code=exc.code) from None
-    TokenStore(root).save(record)  # open_client sees the new connected_at and builds a new client
-    shared_cache.evict_connection(name, root)
-    return info_from(record)
+    existed, old = store.swap(record)  # open_client sees the new connected_at and builds a new client
+    shared_cache.evict_connection(record.name, root)
+    return dataclasses.replace(info_from(record), notice=_replaced_notice(record.name, existed, old))
 
 
 # -- permission diagnostics (issue 11): a sign-in refused the API is kept, so Permissions can say all that is missing
@@ -176,20 +222,25 @@ def _keep_without_api(root: Path, exc: ConsoleError, client: OrgClient, *, name:
 
 
 def connect_password_demo(username: str, *, name: str | None = None, actor: Actor, password: str | None = None,
-                          base: Path | None = None) -> ConnectionInfo:
-    """Connect a demo org user with the password grant (CLI and tests); starts the demo org if needed."""
+                          replace: bool = False, base: Path | None = None) -> ConnectionInfo:
+    """Connect a demo org user with the password grant (CLI and tests); starts the demo org if needed.
+
+    Naming as in _store_connection: a default name never takes another user's connection, an existing
+    `name` needs `replace` (which, without a name, replaces the environment's: "demo")."""
     require_operator(actor, "connect orgs")
     root = settings.data_dir(base)
+    if name:
+        names.check(name)
     env, address = _demo_environment(root)
     token = oauth.password_grant(address.instance_url, client_id=address.client_id, username=username,
                                  password=password or demo.DEMO_PASSWORD, ca_file=address.ca_file)
-    return _store_connection(root, name=name or "demo", env=env, token=token, token_url=address.instance_url,
-                             client_id=address.client_id, client_secret=None, auth="password",
-                             ca_file=address.ca_file)
+    return _store_connection(root, name=name, replace=replace, env=env, token=token,
+                             token_url=address.instance_url, client_id=address.client_id, client_secret=None,
+                             auth="password", ca_file=address.ca_file)
 
 
 def connect_jwt(kind: str, *, client_id: str, key_file: Path, username: str, my_domain: str | None = None,
-                name: str | None = None, actor: Actor, audience: str | None = None,
+                name: str | None = None, actor: Actor, audience: str | None = None, replace: bool = False,
                 base: Path | None = None) -> ConnectionInfo:
     """Connect a pre-authorized integration user headlessly with the JWT bearer flow.
 
@@ -197,6 +248,8 @@ def connect_jwt(kind: str, *, client_id: str, key_file: Path, username: str, my_
     """
     require_operator(actor, "connect orgs")
     root = settings.data_dir(base)
+    if name:
+        names.ensure_free(TokenStore(root), name, replace=replace)
     try:
         key = Path(key_file).read_bytes()
     except OSError as exc:
@@ -214,6 +267,6 @@ def connect_jwt(kind: str, *, client_id: str, key_file: Path, username: str, my_
         token_url, ca_file, aud = env.login_url, None, audience or default_aud
     token = oauth.jwt_bearer(token_url, client_id=client_id, username=username, private_key_pem=key, audience=aud,
                              ca_file=ca_file)
-    return _store_connection(root, name=name or kind, env=env, token=token, token_url=token_url, client_id=client_id,
-                             client_secret=None, auth="jwt", ca_file=ca_file,
+    return _store_connection(root, name=name, replace=replace, env=env, token=token, token_url=token_url,
+                             client_id=client_id, client_secret=None, auth="jwt", ca_file=ca_file,
                              key_file=str(Path(key_file).resolve()), extra={"audience": aud})

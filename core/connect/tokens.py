@@ -26,6 +26,7 @@ from core.error_rules import (
     KEY_INVALID,
     RECORD_UNREADABLE,
     STORE_DAMAGED,
+    STORE_UNUSABLE,
 )
 from core.errors import Reconnect
 
@@ -150,14 +151,18 @@ class TokenStore:
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
-        """A connection to the store file; a file SQLite cannot read is explained (STORE_DAMAGED), never changed."""
-        db = sqlite3.connect(self.path, timeout=30)
+        """A connection to the store file; a file SQLite cannot read is explained (STORE_DAMAGED), never changed,
+        and one it cannot open or write (a read-only data directory, a full disk) too (STORE_UNUSABLE)."""
+        try:
+            db = sqlite3.connect(self.path, timeout=30)
+        except sqlite3.OperationalError as exc:
+            raise STORE_UNUSABLE.error(path=self.path, directory=self.base, detail=exc) from None
         try:
             db.execute("PRAGMA busy_timeout = 30000")
             yield db
+        except sqlite3.OperationalError as exc:  # read-only, no space, no access, locked: not damage
+            raise STORE_UNUSABLE.error(path=self.path, directory=self.base, detail=exc) from None
         except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError):  # locked, no space, no access: not damage
-                raise
             raise STORE_DAMAGED.error(path=self.path, detail=exc) from None
         finally:
             db.close()
@@ -227,6 +232,60 @@ class TokenStore:
         """Remove the record; True if there was one."""
         with self._db() as db, db:
             return db.execute("DELETE FROM connection WHERE name = ?", (name,)).rowcount > 0
+
+    def swap(self, record: TokenRecord) -> tuple[bool, TokenRecord | None]:
+        """Save `record` and return what it replaced, in one transaction: (there was one, it if readable).
+
+        The caller revokes the replaced tokens, so a sign-in that replaces a connection never leaves
+        the old refresh token alive and stored nowhere.
+        """
+        blob = self._fernet.encrypt(json.dumps(asdict(record)).encode("utf-8"))
+        with self._db() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                row = db.execute("SELECT record FROM connection WHERE name = ?", (record.name,)).fetchone()
+                db.execute("INSERT INTO connection VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
+                           "record = excluded.record, updated_at = excluded.updated_at",
+                           (record.name, blob, time.time()))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        if row is None:
+            return False, None
+        try:
+            return True, self._decrypt(record.name, row[0])
+        except Reconnect:  # made with another key: its tokens cannot be read, so they cannot be revoked
+            return True, None
+
+    def take(self, name: str) -> tuple[bool, TokenRecord | None]:
+        """Delete the record and return it, in one transaction: (there was one, it if readable).
+
+        Disconnect revokes what it took, so a sign-in saved meanwhile under the same name stays stored
+        (and listed) instead of being deleted unrevoked.
+        """
+        with self._db() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                row = db.execute("SELECT record FROM connection WHERE name = ?", (name,)).fetchone()
+                db.execute("DELETE FROM connection WHERE name = ?", (name,))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        if row is None:
+            return False, None
+        try:
+            return True, self._decrypt(name, row[0])
+        except Reconnect:
+            return True, None
+
+    def restore(self, record: TokenRecord) -> bool:
+        """Put back a record that take() removed, unless a new one was saved under its name since; True if put back."""
+        blob = self._fernet.encrypt(json.dumps(asdict(record)).encode("utf-8"))
+        with self._db() as db, db:
+            return db.execute("INSERT OR IGNORE INTO connection VALUES (?, ?, ?)",
+                              (record.name, blob, time.time())).rowcount > 0
 
     def seal(self, data: dict[str, Any]) -> bytes:
         """Encrypt a small JSON-able dict with the store's key (the pending sign-in kept in the cache)."""

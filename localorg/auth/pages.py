@@ -87,14 +87,14 @@ def _validate(app: Any, params: dict[str, str]) -> tuple[ConnectedApp | None, Re
 
 
 def _login_page(app: Any, params: dict[str, str], error: str | None = None, username: str = "") -> Response:
-    users = [u for u in app.org.users() if u.active]
-    demo = [u for u in users if u.username.endswith("@demo.test")]
+    demo = [u for u in app.org.users() if u.username.endswith("@demo.test")]
     buttons = "".join(
         f"<form method=post action='/services/oauth2/authorize'>{_hidden(params)}"
         f"<input type=hidden name='step' value='login'><input type=hidden name='username' value='{html.escape(u.username)}'>"
         f"<input type=hidden name='quick' value='1'>"
         f"<button type=submit data-username='{html.escape(u.username)}'>{html.escape(u.name)} "
-        f"<span class=small>{html.escape(u.username)} · {html.escape(u.profile_name)}</span></button></form>"
+        f"<span class=small>{html.escape(u.username)} · {html.escape(u.profile_name)}"
+        f"{'' if u.active else ' · inactive'}</span></button></form>"
         for u in demo[:30])
     err = f"<p class=err id=error>{html.escape(error)}</p>" if error else ""
     body = (f"<h1>Log in to {html.escape(app.org.name)}</h1>{err}"
@@ -155,9 +155,6 @@ def authorize_post(app: Any, req: Request) -> Response:
     if problem is not None:
         return problem
     username = form.get("username", "").strip()
-    user = app.org.user_by_username(username)
-    if user is not None and not user.active:
-        return _login_page(app, params, "Your account is inactive. Contact your administrator.", username)
     # A demo-user button posts quick=1 instead of a password: it logs in only while that user's
     # password is still the published demo one, so no credential is ever written into the page.
     password = DEMO_PASSWORD if form.get("quick") == "1" and not form.get("password") else form.get("password", "")
@@ -165,6 +162,12 @@ def authorize_post(app: Any, req: Request) -> Response:
     if user is None:
         return _login_page(app, params, "Please check your username and password. If you still can't log in, "
                                         "contact your Salesforce administrator.", username)
+    if not user.active:
+        # Salesforce sends authorization errors to the callback URL (help: "OAuth 2.0 Authorization Errors"),
+        # so the app can explain them: inactive_user for a deactivated user with the right password.
+        state = {"state": params["state"]} if params.get("state") else {}
+        return _redirect(params["redirect_uri"], {"error": "inactive_user",
+                                                  "error_description": "user is inactive", **state})
     ticket = secrets.token_urlsafe(24)
     with app.state_lock:
         now = time.time()

@@ -36,10 +36,12 @@ class Access:
     def can(self, obj: SObjectType, op: str) -> bool:
         """Whether the user has object permission `op` (read/create/edit/delete/view_all/modify_all)."""
         lower = obj.name.lower()
-        if lower in ALWAYS_READABLE:
-            return op == "read"
+        if lower in ALWAYS_READABLE and op == "read":
+            return True
         if obj.setup:
             return op == "read" and self.view_setup
+        if lower in ALWAYS_READABLE:
+            return False
         if self.modify_all_data:
             return True
         if self.view_all_data and op in ("read", "view_all"):

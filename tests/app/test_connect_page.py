@@ -10,7 +10,7 @@ import requests
 from core import engine
 from core.connect.environments import environment
 from core.connect.tokens import TokenStore
-from tests.fixtures.app import sign_in_over_http
+from tests.fixtures.app import shown, sign_in_over_http
 from tests.fixtures.connections import connect_through
 from ui import settings
 
@@ -24,7 +24,7 @@ def _texts(at: Any) -> str:
     parts: list[str] = []
     for kind in ("title", "subheader", "markdown", "caption", "info", "success", "warning", "error", "code"):
         parts += [str(element.value) for element in getattr(at, kind)]
-    return "\n".join(parts)
+    return shown("\n".join(parts))
 
 
 def _button(at: Any, label: str) -> Any:
@@ -173,9 +173,9 @@ def test_given_a_connected_integration_user_when_connect_opens_then_org_user_pro
     at.run()
     assert not at.exception
     text = _texts(at)
-    for shown in (info.org_name, info.org_id, info.username, info.user_name, info.organization_type,
+    for value in (info.org_name, info.org_id, info.username, info.user_name, info.organization_type,
                   "IsSandbox:** no", "Connected"):
-        assert shown in text
+        assert value in text
     assert info.profile and info.profile in text
     assert ":blue-badge[:material/toys: DEMO]" in text
     assert not _button(at, "Disconnect").disabled
@@ -188,7 +188,7 @@ def test_given_production_chosen_for_a_sandbox_org_when_connect_opens_then_misma
     at = console(CONNECT, query={"connection": "prod"})
     at.run()
     assert not at.exception
-    assert [w.value for w in at.warning] == [info.environment_mismatch]
+    assert [shown(w.value) for w in at.warning] == [info.environment_mismatch]
     assert "You chose Production but this org is a sandbox" in at.warning[0].value
     text = _texts(at)
     assert "IsSandbox:** yes" in text and "**Environment:** Production" in text and "Connected" in text

@@ -10,6 +10,7 @@ from core import engine
 from core.connect.environments import environment
 from core.connect.tokens import TokenStore
 from tests.app.test_connect_page import _texts
+from tests.fixtures.app import shown
 from tests.fixtures.connections import connect_through
 from tests.fixtures.tokens import damage_record
 
@@ -91,8 +92,8 @@ def test_given_environments_that_contradict_their_orgs_when_overview_opens_then_
     at = console("pages/overview.py")
     at.run()
     assert not at.exception
-    assert sorted(w.value for w in at.warning) == sorted([prod.environment_mismatch, uat.environment_mismatch])
-    assert any("You chose Sandbox but this org is a production org" in w.value for w in at.warning)
+    assert sorted(shown(w.value) for w in at.warning) == sorted([prod.environment_mismatch, uat.environment_mismatch])
+    assert any("You chose Sandbox but this org is a production org" in shown(w.value) for w in at.warning)
     text = _texts(at)
     assert "· sandbox  \n**User:**" in text and "· not a sandbox  \n**User:**" in text
     assert [h.value for h in at.subheader][:2] == ["prod (current)", "uat"]
@@ -122,7 +123,7 @@ def test_given_a_record_that_cannot_be_decrypted_when_overview_opens_then_listed
     at.run()
     assert not at.exception
     assert [s.value for s in at.subheader][:2] == ["audit (current)", "demo"]
-    assert [e.value for e in at.error] == [
+    assert [shown(e.value) for e in at.error] == [
         "**Needs reconnect.** The stored tokens of 'audit' cannot be decrypted: the secret key changed or the file "
         "is damaged."]
     text = _texts(at)
@@ -157,7 +158,7 @@ def test_given_a_key_file_open_to_others_when_a_page_opens_then_the_message_and_
     at = console("pages/overview.py")
     at.run()
     assert not at.exception
-    assert "**The saved connections cannot be read.** The key file" in at.error[0].value
+    assert "**The saved connections cannot be read.** The key file" in shown(at.error[0].value)
     assert f"chmod 600 {key_file}" in _texts(at)
 
 

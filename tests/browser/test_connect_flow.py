@@ -1,6 +1,7 @@
 """Chromium: the demo org's OAuth round trip through the console, shared links, secrets kept out of URL/HTML/log."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -9,18 +10,25 @@ import pytest
 
 from core import engine
 from core.connect.tokens import TokenStore
+from tests.fixtures.browser import settled
 
 pytestmark = pytest.mark.browser
 OPERATOR = engine.Actor("test operator")
-TIMEOUT = 30_000
+TIMEOUT = 60_000
 
 
 def _wait_text(page: Any, text: str) -> None:
     page.get_by_text(text, exact=False).first.wait_for(timeout=TIMEOUT)
 
 
+def _wait_all(page: Any, *texts: str) -> None:
+    """Wait until every one of `texts` is on the page (a busy machine paints a run in several steps)."""
+    for text in texts:
+        _wait_text(page, text)
+
+
 def _shot(page: Any, directory: Path, name: str) -> None:
-    page.wait_for_timeout(400)  # let Streamlit finish painting
+    settled(page)  # the run has finished painting
     page.screenshot(path=str(directory / name), full_page=True)
 
 
@@ -66,7 +74,10 @@ def test_given_the_demo_org_when_an_operator_connects_in_chromium_then_org_user_
     page.locator("#oaapprove").click()
     _wait_text(page, "Signed in to")
     page.wait_for_url(lambda url: "code=" not in url and "state=" not in url, timeout=TIMEOUT)
-    _wait_text(page, demo_org.org.org_id)   # the org details, drawn after the sign-in banner already names Ivy
+    # The outcome names the user before the details are drawn: wait for each thing read below.
+    _wait_all(page, "Ivy Integration", demo_org.org.name, "integration@demo.test", demo_org.org.org_id, "DEMO",
+              "Connected", "Org id:")
+    settled(page)
     body = page.locator("body").inner_text()
     assert demo_org.org.name in body and "integration@demo.test" in body and demo_org.org.org_id in body
     assert "DEMO" in body and "Connected" in body
@@ -76,14 +87,14 @@ def test_given_the_demo_org_when_an_operator_connects_in_chromium_then_org_user_
     assert urlsplit(callback).path == "/connect"
 
     page.reload()
-    _wait_text(page, "Ivy Integration")
-    assert "Connected" in page.locator("body").inner_text()
+    _wait_all(page, "Ivy Integration", "Connected")
     html_seen.append(page.content())
 
     shared = browser.new_context(viewport={"width": 1280, "height": 900})
     colleague = shared.new_page()
     colleague.goto(f"{console_server.url}/overview?connection=demo", timeout=TIMEOUT)
-    _wait_text(colleague, "API requests in the last 24 h")
+    _wait_all(colleague, "API requests in the last 24 h", demo_org.org.name, "integration@demo.test", "DEMO")
+    settled(colleague)
     seen = colleague.locator("body").inner_text()
     assert "Overview" in seen and demo_org.org.name in seen and "integration@demo.test" in seen and "DEMO" in seen
     assert "connection=demo" in colleague.url and urlsplit(colleague.url).path == "/overview"
@@ -125,8 +136,7 @@ def test_given_dropped_and_flaky_connections_when_connect_opens_in_chromium_then
     demo_org.set_user_active("auditor@demo.test", False)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(f"{console_server.url}/connect?connection=audit", timeout=TIMEOUT)
-    _wait_text(page, "Needs reconnect.")
-    assert "inactive" in page.locator("body").inner_text()
+    _wait_all(page, "Needs reconnect.", "inactive")
     page.get_by_role("button", name="Reconnect").wait_for(timeout=TIMEOUT)
     _shot(page, screenshot_dir, "connect-5-needs-reconnect.png")
 
@@ -138,6 +148,9 @@ def test_given_dropped_and_flaky_connections_when_connect_opens_in_chromium_then
     _shot(page, screenshot_dir, "connect-6-degraded.png")
     demo_org.faults.clear()
     page.get_by_role("button", name="Retry").click()
-    _wait_text(page, "Ivy Integration")
+    # The details stay on the page while the retry runs: wait for the warning to go, not for a name or a time.
     page.get_by_text("Degraded.", exact=False).first.wait_for(state="detached", timeout=TIMEOUT)
+    page.get_by_text(re.compile(r"check_circle\s*Connected")).first.wait_for(timeout=TIMEOUT)  # the health badge
+    settled(page)
+    assert "Degraded." not in page.locator("body").inner_text()
     page.close()

@@ -133,7 +133,7 @@ def test_given_a_damaged_record_when_cli_lists_checks_and_disconnects_then_needs
     damage_record(demo_dir, "audit")
 
     listed = cli(demo_dir, "connections", "--json", "--no-check")
-    assert listed.returncode == 0, listed.stderr
+    assert listed.returncode == 1, listed.stderr  # a connection needs reconnecting: a scheduler can tell
     rows = {r["connection"]["name"]: r for r in json.loads(listed.stdout)}
     assert rows["audit"]["connection"]["readable"] is False
     assert rows["audit"]["health"]["status"] == "needs_reconnect"
@@ -141,7 +141,7 @@ def test_given_a_damaged_record_when_cli_lists_checks_and_disconnects_then_needs
     assert "cannot be decrypted" in rows["audit"]["health"]["message"]
     assert "CONSOLE_SECRET_KEY" in rows["audit"]["health"]["fix"]
     text = cli(demo_dir, "connections")
-    assert text.returncode == 0 and "Traceback" not in text.stderr
+    assert text.returncode == 1 and "Traceback" not in text.stderr
     assert "cause: tokens_unreadable" in text.stdout and "(stored record unreadable)" in text.stdout
     checked = {r["connection"]["name"]: r["health"]["status"] for r in json.loads(cli(demo_dir, "connections",
                                                                                          "--json").stdout)}
@@ -169,7 +169,7 @@ def test_given_a_replaced_key_file_when_cli_reconnects_under_the_same_name_then_
     [broken] = json.loads(cli(demo_dir, "connections", "--json").stdout)
     assert (broken["connection"]["name"], broken["health"]["status"]) == ("demo", "needs_reconnect")
 
-    again = cli(demo_dir, "connect", "--env", "demo", "--username", "integration@demo.test")
+    again = cli(demo_dir, "connect", "--env", "demo", "--username", "integration@demo.test", "--replace")
     assert again.returncode == 0, again.stderr
     [fixed] = json.loads(cli(demo_dir, "connections", "--json").stdout)
     assert fixed["connection"]["readable"] is True and fixed["health"]["status"] == "connected"
@@ -262,3 +262,70 @@ def test_given_a_data_dir_open_to_others_when_the_cli_uses_it_then_it_is_closed_
     state.chmod(0o755)
     assert cli(state, "connections").returncode == 0
     assert stat.S_IMODE(state.stat().st_mode) == 0o700
+def test_given_a_connection_when_another_user_connects_without_a_name_then_it_is_kept_and_a_taken_name_is_refused(
+        demo_dir: Path) -> None:
+    assert cli(demo_dir, "connect", "--env", "demo", "--username", "integration@demo.test").returncode == 0
+    second = cli(demo_dir, "connect", "--env", "demo", "--username", "auditor@demo.test")
+    assert second.returncode == 0 and "Connected 'demo-auditor'" in second.stdout
+    taken = cli(demo_dir, "connect", "--env", "demo", "--username", "restricted@demo.test", "--name", "demo")
+    assert taken.returncode == 1 and "already exists (Demo Org as integration@demo.test)" in taken.stderr
+    assert "--replace" in taken.stderr
+    replaced = cli(demo_dir, "connect", "--env", "demo", "--username", "restricted@demo.test", "--name", "demo",
+                   "--replace")
+    assert replaced.returncode == 0 and "its token was revoked at Salesforce" in replaced.stdout
+    rows = {r["connection"]["name"]: r["connection"]["username"]
+            for r in json.loads(cli(demo_dir, "connections", "--json").stdout)}
+    assert rows == {"demo": "restricted@demo.test", "demo-auditor": "auditor@demo.test"}
+
+
+def test_given_cli_signals_when_asked_then_commands_name_the_fix_exit_codes_tell_and_json_is_offered(
+        demo_dir: Path, fresh_localorg: Any) -> None:
+    missing = cli(demo_dir, "health", "nope")
+    assert missing.returncode == 1 and "There is no connection named 'nope'" in missing.stderr
+    assert "python -m core connections" in missing.stderr and "Connect page" not in missing.stderr
+    assert cli(demo_dir, "connect", "--env", "demo", "--username", "auditor@demo.test", "--name", "a").returncode == 0
+    unchecked = cli(demo_dir, "connections", "--no-check")
+    assert unchecked.returncode == 0 and "not checked (--no-check" in unchecked.stdout
+    fresh_localorg.set_user_active("auditor@demo.test", False)
+    failing = cli(demo_dir, "connections")
+    assert failing.returncode == 1 and "needs_reconnect" in failing.stdout
+    remembered = cli(demo_dir, "connections", "--no-check", "--json")
+    assert remembered.returncode == 1  # the last check saw it needing a reconnect
+    gone = cli(demo_dir, "disconnect", "a", "--json")
+    assert gone.returncode == 0, gone.stderr
+    assert json.loads(gone.stdout) == {"connection": "a", "disconnected": True, "revoked": True, "message":
+                                       "Disconnected 'a': the token was revoked at Salesforce and removed here."}
+
+
+def _as_a_user_without_write_access(args: list[str], data_dir: Path) -> subprocess.CompletedProcess[str]:
+    """Run the CLI as a user who may read the data directory but not write it (nobody when we are root)."""
+    env = {k: v for k, v in os.environ.items() if k != "CONSOLE_SECRET_KEY"}
+    env["CONSOLE_DATA_DIR"] = str(data_dir)
+    command = [sys.executable, "-m", "core", *args]
+    if os.geteuid() == 0:  # root writes anywhere: drop to nobody instead of relying on the mode bits
+        command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_given_a_read_only_data_dir_when_cli_lists_then_message_fix_and_exit_1_without_traceback(
+        existing: bool) -> None:
+    import shutil
+    import tempfile
+
+    parent = Path(tempfile.mkdtemp(prefix="console-ro-"))  # not under pytest's 0700 tmp: nobody must reach it
+    try:
+        data = parent / "data"
+        data.mkdir()
+        if existing:
+            assert cli(data, "connections").returncode == 0  # a store made while it was writable
+        for path in (parent, data, *data.rglob("*")):
+            path.chmod(0o555 if path.is_dir() else 0o444)
+        listed = _as_a_user_without_write_access(["connections"], data)
+        assert listed.returncode == 1 and "Traceback" not in listed.stderr, listed.stderr
+        assert listed.stderr.startswith("error: The token store") and "cannot be used" in listed.stderr
+        assert f"fix: Make the data directory {data} writable" in listed.stderr
+    finally:
+        for path in (parent, *parent.rglob("*")):
+            path.chmod(0o700)
+        shutil.rmtree(parent)

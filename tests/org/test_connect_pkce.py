@@ -124,7 +124,9 @@ def test_given_sign_in_begun_by_one_operator_when_another_completes_it_then_refu
     assert caught.value.cause == "state_other_actor" and "another console user" in caught.value.message
     assert not any(key.endswith("/services/oauth2/token") for key in localorg.counters())  # never exchanged
     assert engine.connections(base=base) == []
-    with pytest.raises(Reconnect):  # and the state is spent for everyone
+    # Left alone for the operator who began it (a captured callback must not cancel someone else's sign-in).
+    assert engine.complete_login(got["code"], got["state"], actor=OPERATOR, base=base).name == "demo"
+    with pytest.raises(Reconnect):  # and then spent
         engine.complete_login(got["code"], got["state"], actor=OPERATOR, base=base)
 
 

@@ -122,3 +122,65 @@ def test_given_the_org_found_when_it_contradicts_the_choice_then_only_the_badge_
     assert sandbox.as_found(False).badge == "PRODUCTION"
     scratch = environment("custom", "https://acme.scratch.my.salesforce.com")  # expects nothing: badge as chosen
     assert scratch.as_found(False) is scratch and scratch.as_found(True) is scratch
+
+
+# Every current Salesforce sign-in host shape, as the Connect page's My Domain field meets it: chosen as My Domain
+# (custom) it gets the badge of its kind of org and no warning; chosen as the wrong kind it is warned about.
+HOST_SHAPES = [
+    # url, family badge, Organization.IsSandbox expected, warned when chosen as Production, as Sandbox
+    ("https://acme.my.salesforce.com", "PRODUCTION", False, False, True),
+    ("https://acme--dev.sandbox.my.salesforce.com", "SANDBOX", True, True, False),
+    ("https://acme--uat.my.salesforce.com", "SANDBOX", True, True, False),             # before enhanced domains
+    ("https://acme-dev-ed.develop.my.salesforce.com", "PRODUCTION", False, False, True),  # Developer Edition
+    ("https://acme-1234.scratch.my.salesforce.com", "SANDBOX", None, True, False),     # scratch org
+    ("https://acme.demo.my.salesforce.com", "PRODUCTION", False, False, True),          # demo org
+    ("https://acme.trailblaze.my.salesforce.com", "PRODUCTION", False, False, True),    # Trailhead Playground
+    ("https://acme.free.my.salesforce.com", "PRODUCTION", False, False, True),          # free org
+    ("https://acme.patch.my.salesforce.com", "PRODUCTION", None, False, False),         # partner patch org
+    ("https://agency.my.salesforce.mil", "PRODUCTION", False, False, True),             # Government Cloud Plus
+    ("https://agency--uat.sandbox.my.salesforce.mil", "SANDBOX", True, True, False),    # its sandbox
+]
+
+
+@pytest.mark.parametrize(("url", "badge", "expects", "warn_production", "warn_sandbox"), HOST_SHAPES)
+def test_given_each_salesforce_host_shape_when_chosen_then_badge_expectation_and_warnings_fit_the_org(
+        url: str, badge: str, expects: bool | None, warn_production: bool, warn_sandbox: bool) -> None:
+    env = environment("custom", url)
+    assert (env.login_url, env.badge, env.expects_sandbox) == (url, badge, expects)
+    assert my_domain_warnings("custom", url) == []
+    assert bool(my_domain_warnings("production", url)) is warn_production
+    assert bool(my_domain_warnings("sandbox", url)) is warn_sandbox
+    assert environment("production", url).login_url == environment("sandbox", url).login_url == url
+
+
+@pytest.mark.parametrize(("url", "suggestion"), [
+    ("https://acme.lightning.force.com", "https://acme.my.salesforce.com"),
+    ("https://acme--dev.sandbox.lightning.force.com", "https://acme--dev.sandbox.my.salesforce.com"),
+    ("https://acme-dev-ed.develop.lightning.force.com", "https://acme-dev-ed.develop.my.salesforce.com"),
+    ("https://acme.my.salesforce-setup.com", "https://acme.my.salesforce.com"),
+    ("https://agency.lightning.force.mil", "https://agency.my.salesforce.mil"),
+    ("https://agency.lightning.crmforce.mil", "https://agency.my.salesforce.mil"),
+])
+def test_given_an_app_or_setup_address_when_validated_then_the_fix_names_its_sign_in_host(url: str,
+                                                                                           suggestion: str) -> None:
+    with pytest.raises(BadInput) as caught:
+        normalize_my_domain(url)
+    assert caught.value.cause == "my_domain_lightning" and f"({suggestion})" in caught.value.fix
+
+
+@pytest.mark.parametrize(("url", "cause"), [
+    ("https:acme.my.salesforce.com", "my_domain_invalid"),      # no // : the host reads as a port
+    ("https://acme.my.salesforce.com:abc", "my_domain_invalid"),
+    ("https://[x](http://127.0.0.1:9/a).my.salesforce.com", "my_domain_invalid"),  # brackets read as an IPv6 host
+    ("https://acme.my.site.com", "my_domain_site"),
+    ("https://acme.force.com", "my_domain_site"),
+])
+def test_given_a_malformed_or_site_url_when_validated_then_bad_input_not_a_crash(url: str, cause: str) -> None:
+    with pytest.raises(BadInput) as caught:
+        environment("custom", url)
+    assert caught.value.cause == cause and caught.value.fix
+
+
+def test_given_a_sandbox_my_domain_as_custom_when_checked_then_no_generic_host_warning() -> None:
+    assert my_domain_warnings("custom", "https://acme--dev.sandbox.my.salesforce.com") == []
+    assert "Choose Production" in my_domain_warnings("custom", "https://login.salesforce.com")[0]

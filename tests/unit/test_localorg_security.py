@@ -142,6 +142,7 @@ def test_given_view_setup_when_catalog_asked_for_setup_objects_then_only_integra
     # Salesforce lets every internal user query Profile (its object and field grants still need View Setup).
     assert integ.object_name("Profile") == auditor.object_name("profile") == "Profile"
     assert auditor.object_name("Organization") == "Organization"
+    assert auditor.object_name("Profile") == "Profile"  # profile names: every user (Profile Filtering off)
     assert auditor.object_name("NoSuchThing") is None
     with pytest.raises(ApiError) as err:
         view(demo, "auditor@demo.test").describe("PermissionSet")
