@@ -8,6 +8,7 @@ import streamlit as st
 from core import engine
 from core.errors import ConsoleError
 from ui import frame, palette, settings, urlstate
+from ui.text import plain
 
 PAGE_SIZE = 200
 
@@ -36,7 +37,7 @@ except ConsoleError as error:
 
 result = view.preview
 age = engine.age_text(view.fetched_at)
-st.caption(f"Records read {age} · enrichment source: {view.source} · mapping: {view.mapping.sobject} "
+st.caption(f"Records read {age} · enrichment source: {plain(view.source)} · mapping: {view.mapping.sobject} "
            f"({len(view.mapping.fields)} fields)")
 
 # --- headline numbers --------------------------------------------------------------------------------------------
@@ -159,7 +160,7 @@ budget = (f" · {usage.max - usage.used:,} of {usage.max:,} daily API requests l
 st.caption(f"{len(approved):,} cells in {records:,} records · cost about {writes + reads:,} API calls "
            f"({writes:,} writes of up to 200 records, {reads:,} fresh reads of up to 2,000){budget}")
 info = engine.connection(name)
-org_label = f"{info.environment.badge} — {info.org_name}" if info and info.org_name else name
+org_label = f"{info.environment.badge} — {plain(info.org_name)}" if info and info.org_name else plain(name)
 interrupted = [r for r in engine.runs(connection=name, sobject=sobject, state="interrupted", limit=5)]
 
 

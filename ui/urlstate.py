@@ -10,9 +10,11 @@ from typing import Any
 
 import streamlit as st
 
+from ui.text import plain
+
 
 def _unknown(param: str, values: Sequence[str]) -> None:
-    st.warning(f"The link asks for {param} = {', '.join(values)}, which does not exist here; it is not applied.",
+    st.warning(f"The link asks for {param} = {plain(', '.join(values))}, which does not exist here; it is not applied.",
                icon=":material/link_off:")
 
 
