@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import requests
-
 if TYPE_CHECKING:
     from core.error_rules import Rule
 
@@ -107,7 +105,10 @@ def failure_from(error: BaseException | dict[str, Any], *, status: int | None = 
                  host: str | None = None) -> Failure:
     """Read any error we meet (authlib OAuthError, simple-salesforce SalesforceError, requests
     exceptions, or a raw OAuth / REST payload dict) into a neutral Failure. Duck-typed, so this
-    module needs neither authlib nor simple_salesforce."""
+    module needs neither authlib nor simple_salesforce, and requests only when an error is read, so the
+    error vocabulary can be imported by the pure rooms without an HTTP stack."""
+    import requests
+
     if isinstance(error, dict):
         if "error" in error:
             return Failure("oauth", status, str(error.get("error") or ""),

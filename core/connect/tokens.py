@@ -109,7 +109,10 @@ def _key_from_file(path: Path) -> bytes:
     try:
         if not path.exists():
             tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except OSError as exc:  # no key yet and no way to make one: the data directory is not writable
+                raise STORE_UNUSABLE.error(path=path, directory=path.parent, detail=exc.strerror or exc) from None
             with os.fdopen(fd, "wb") as handle:
                 handle.write(Fernet.generate_key())
             try:

@@ -36,7 +36,7 @@ def test_given_the_project_installed_when_core_is_used_outside_the_repository_th
     elsewhere = tmp_path / "notebooks"
     elsewhere.mkdir()
     env = {"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin", "CONSOLE_DATA_DIR": str(tmp_path / "data")}
-    used = subprocess.run([sys.executable, "-c", "from core import engine, mapping\n"
+    used = subprocess.run([sys.executable, "-c", "from core import engine\nfrom core.enrich import mapping\n"
                            "print(mapping.default_mapping('Account').fields[0].field)"],
                           cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120)
     assert used.returncode == 0 and used.stdout.strip() == "Name", used.stderr
