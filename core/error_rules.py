@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.connect.environments import is_production_login_host
 from core.errors import (
     BadInput,
     ConsoleError,
@@ -14,6 +13,7 @@ from core.errors import (
     RetryLater,
     StopForToday,
 )
+from core.hosts import is_production_login_host
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.connect.environments import environment, is_production_login_host, my_domain_warnings, normalize_my_domain
+from core.connect.environments import environment, my_domain_warnings
 from core.errors import BadInput
+from core.hosts import is_production_login_host, normalize_my_domain
 
 
 def test_given_production_when_built_then_login_host_and_badge() -> None:
