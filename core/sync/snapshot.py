@@ -14,7 +14,7 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -75,6 +75,7 @@ class Snapshot:
     connection: str
     sobject: str
     fields: tuple[tuple[str, str], ...] = ()     # (field, Salesforce type), in column order
+    wanted: tuple[str, ...] = ()                  # the fields asked for (some may be hidden from the user)
     fetched_at: float | None = None               # epoch seconds when the pull began; None: never pulled
     kind: str = ""                                # "full" | "incremental"
     method: str = ""                              # "REST" | "Bulk"
@@ -156,23 +157,25 @@ def status(base: Path, connection: str, sobject: str) -> Snapshot | None:
     return snap
 
 
-def _needs_pull(snap: Snapshot | None, fields: Mapping[str, str], now: float, max_age: float) -> bool:
-    """Due when never pulled, past its retry time after a failure, a wanted field is missing, or too old."""
+def _needs_pull(snap: Snapshot | None, wanted: Sequence[str], now: float, max_age: float) -> bool:
+    """Due when never pulled, past its retry time after a failure, a new field is wanted, or too old."""
     if snap is None:
         return True
     if snap.failure is not None:
         return now >= snap.failure.retry_at
-    if not snap.available or not set(fields) <= set(snap.field_names):
+    if not snap.available or not set(wanted) <= set(snap.wanted):
         return True
     return now - (snap.fetched_at or 0) >= max_age
 
 
-def get(base: Path, connection: str, sobject: str, fields: Mapping[str, str], client: Callable[[], OrgClient], *,
-        policy: Policy | None = None, force: bool = False, progress: Progress | None = None) -> Snapshot:
-    """The snapshot of `fields` of `sobject` for `connection`, pulled first only when it is due (or `force`).
+def get(base: Path, connection: str, sobject: str, wanted: Sequence[str], client: Callable[[], OrgClient],
+        fields: Callable[[], Mapping[str, str]], *, policy: Policy | None = None, force: bool = False,
+        progress: Progress | None = None) -> Snapshot:
+    """The snapshot of the `wanted` fields of `sobject` for `connection`, pulled first only when due (or `force`).
 
-    `client` is called only when a pull happens, so a read within max_age makes no API call. A failed
-    pull is recorded on the returned snapshot (`failure`); the previous records stay readable.
+    `client` and `fields` (the wanted fields the user can read, with their Salesforce types) are called
+    only when a pull happens, so a read within max_age makes no API call. A failed pull is recorded on
+    the returned snapshot (`failure`); the previous records stay readable.
     """
     policy = policy or Policy.from_env()
     requested = time.time()
@@ -180,7 +183,7 @@ def get(base: Path, connection: str, sobject: str, fields: Mapping[str, str], cl
     tag = shared_cache.connection_tag(connection)
     key, lock = _key(connection, sobject), _lock_key(connection, sobject)
     snap = cache.get(key)
-    if not force and not _needs_pull(snap, fields, requested, policy.max_age):
+    if not force and not _needs_pull(snap, wanted, requested, policy.max_age):
         return snap
     deadline = requested + policy.wait_timeout
     token = secrets.token_hex(8)
@@ -200,24 +203,24 @@ def get(base: Path, connection: str, sobject: str, fields: Mapping[str, str], cl
                 return snap                                     # tried for us while we waited, and failed
     try:
         snap = cache.get(key)
-        if not force and not _needs_pull(snap, fields, time.time(), policy.max_age):
+        if not force and not _needs_pull(snap, wanted, time.time(), policy.max_age):
             return snap
-        return _refresh(base, cache, key, lock, tag, snap, connection, sobject, fields, client, policy, progress)
+        return _refresh(base, cache, key, lock, tag, snap, connection, sobject, tuple(wanted), client, fields, policy,
+                        progress)
     finally:
         if cache.get(lock) == token:
             cache.delete(lock)
 
 
 def _refresh(base: Path, cache: object, key: tuple[str, str, str], lock: tuple[str, str, str], tag: str,
-             snap: Snapshot | None, connection: str, sobject: str, fields: Mapping[str, str],
-             client: Callable[[], OrgClient], policy: Policy, progress: Progress | None) -> Snapshot:
+             snap: Snapshot | None, connection: str, sobject: str, wanted: tuple[str, ...],
+             client: Callable[[], OrgClient], resolve: Callable[[], Mapping[str, str]], policy: Policy,
+             progress: Progress | None) -> Snapshot:
     """Pull (full or incremental, decided here), publish the new description, keep the old one on failure."""
     folder = directory(base, connection, sobject)
     folder.mkdir(parents=True, exist_ok=True)
     now = time.time()
     previous = folder / snap.file if snap is not None and snap.available and snap.file else None
-    full = (previous is None or not previous.exists() or not set(fields) <= set(snap.field_names)  # type: ignore[union-attr]
-            or now - (snap.last_full_at or 0) >= policy.full_every or snap.watermark is None)  # type: ignore[union-attr]
     out = folder / f"{int(now * 1000)}-{secrets.token_hex(4)}.arrow"
 
     def beat(done: int, total: int) -> None:
@@ -226,12 +229,15 @@ def _refresh(base: Path, cache: object, key: tuple[str, str, str], lock: tuple[s
             progress(done, total)
 
     began = time.monotonic()
+    full = True
     try:
         org = client()
+        fields = dict(resolve())
+        full = (previous is None or snap is None or not previous.exists() or snap.watermark is None
+                or not set(fields) <= set(snap.field_names) or now - (snap.last_full_at or 0) >= policy.full_every)
         if full:
             result = pull.full(org, sobject, fields, out, policy.pull, progress=beat)
         else:
-            assert snap is not None and previous is not None and snap.watermark is not None
             result = pull.incremental(org, sobject, fields, previous, out, files.parse_stamp(snap.watermark),
                                       files.parse_stamp(snap.deleted_covered or snap.watermark), policy.pull,
                                       progress=beat)
@@ -249,7 +255,7 @@ def _refresh(base: Path, cache: object, key: tuple[str, str, str], lock: tuple[s
         return failed
     started = result.started.timestamp()
     done = Snapshot(
-        connection=connection, sobject=sobject, fields=tuple(fields.items()), fetched_at=started, kind=result.kind,
+        connection=connection, sobject=sobject, fields=tuple(fields.items()), wanted=wanted, fetched_at=started, kind=result.kind,
         method=result.method, records=result.records, api_calls=result.api_calls,
         duration=time.monotonic() - began, file=out.name,
         watermark=result.watermark.isoformat() if result.watermark else None,

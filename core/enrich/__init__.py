@@ -1,0 +1,1 @@
+"""The enrich room: matching records to keys, enrichment sources, the mapping, its linter and transforms."""
