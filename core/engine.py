@@ -486,4 +486,5 @@ def mapping_sample(name: str, sobject: str, plan: Mapping, *, rows: int = 5, bas
     names = head.loc[chosen, label] if label in head.columns else pd.Series(chosen, index=chosen)
     cells.insert(0, "record", pd.array(names.reindex(cells["Id"]).to_numpy(), dtype="string"))
     cells.insert(2, "key", pd.array(keys.reindex(cells["Id"]).to_numpy(), dtype="string"))
-    return cells
+    order = pd.Series(range(len(chosen)), index=chosen).reindex(cells["Id"]).to_numpy()
+    return cells.iloc[order.argsort(kind="stable")].reset_index(drop=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import engine
-from ui import badges, connection_view, frame
+from ui import badges, connection_view, frame, settings, snapshot_view
 
 frame.ensure_router()
 st.title("Overview")
@@ -38,8 +38,10 @@ for info in sorted(infos, key=lambda i: (i.name != current, i.name)):
         if status.status != "connected":
             st.page_link("pages/connect.py", label="Fix on Connect", icon=":material/build:",
                          query_params={"connection": info.name})
+        # -- snapshots and enrichment source (issue 12): age, records, next refresh per object; no API call --
+        if info.readable:
+            snapshot_view.overview_block(info, settings.actor())
 
 st.subheader("Coming next")
-st.caption("Snapshot age and next refresh (the shared 4-hour refresh of records from Salesforce), the last runs "
-           "with what they wrote and skipped, and problems found — these appear here as the preview, sync and "
-           "logs parts land.")
+st.caption("The last runs with what they wrote and skipped, and problems found — these appear here as the "
+           "preview, sync and logs parts land.")
