@@ -239,11 +239,12 @@ def _object(sobject: str) -> str:
 
 
 def describe(name: str, sobject: str, *, refresh: bool = False, base: Path | None = None) -> dict:
-    """The connected user's describe of an object, kept in the cache as long as a snapshot (one call per 4 h)."""
+    """The connected user's describe of an object, cached for a day (the full-pull period) or until `refresh`,
+    so an incremental refresh never spends a call on it."""
     root = settings.data_dir(base)
     store, key = shared_cache.cache(root), ("describe", name, _object(sobject))
     kept = store.get(key)
-    if kept is not None and not refresh and time.time() - kept[0] < Policy.from_env().max_age:
+    if kept is not None and not refresh and time.time() - kept[0] < Policy.from_env().full_every:
         return kept[1]
     payload = open_client(name, base=root).describe(sobject)
     store.set(key, (time.time(), payload), tag=shared_cache.connection_tag(name))
@@ -266,7 +267,9 @@ def snapshot(name: str, sobject: str, *, actor: Actor | None = None, refresh: bo
     wanted = _wanted(name, _object(sobject), root)
 
     def visible() -> dict[str, str]:
-        types = {f["name"]: str(f.get("type") or "string") for f in describe(name, sobject, refresh=refresh,
+        last = snapshots.status(root, name, sobject)
+        stale = refresh or (last is not None and last.failure is not None and last.failure.cause == "bad_query")
+        types = {f["name"]: str(f.get("type") or "string") for f in describe(name, sobject, refresh=stale,
                                                                                  base=root).get("fields") or []}
         return {field: types[field] for field in wanted if field in types}
 

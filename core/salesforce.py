@@ -223,9 +223,9 @@ class OrgClient:
 
     # -- Snapshot reads (issue 12): COUNT, getDeleted and Bulk API 2.0 query jobs -------------------------------
 
-    def count(self, soql: str) -> int:
-        """The totalSize of a `SELECT COUNT() FROM …` query (one call, no records)."""
-        return int(self.query(soql).get("totalSize") or 0)
+    def count(self, soql: str, *, include_deleted: bool = False) -> int:
+        """The totalSize of a `SELECT COUNT() FROM …` query (one call, no records); queryAll with include_deleted."""
+        return int(self.query(soql, include_deleted=include_deleted).get("totalSize") or 0)
 
     def deleted(self, sobject: str, start: datetime, end: datetime) -> dict[str, Any]:
         """getDeleted: {"deletedRecords": [{"id", "deletedDate"}], "latestDateCovered", …} for a window
@@ -234,9 +234,11 @@ class OrgClient:
         return self.call(lambda sf: getattr(sf, name).deleted(start.astimezone(timezone.utc),
                                                                end.astimezone(timezone.utc)))
 
-    def bulk_query_create(self, soql: str) -> dict[str, Any]:
-        """Create a Bulk API 2.0 query job (POST jobs/query, CSV, comma, LF); returns the job's JSON."""
-        body = json.dumps({"operation": "query", "query": soql, "columnDelimiter": "COMMA", "lineEnding": "LF"})
+    def bulk_query_create(self, soql: str, *, include_deleted: bool = False) -> dict[str, Any]:
+        """Create a Bulk API 2.0 query job (POST jobs/query, CSV, comma, LF; queryAll with include_deleted);
+        returns the job's JSON."""
+        body = json.dumps({"operation": "queryAll" if include_deleted else "query", "query": soql,
+                           "columnDelimiter": "COMMA", "lineEnding": "LF"})
         return self.call(lambda sf: call_salesforce(url=sf.bulk2_url + "query", method="POST", session=sf.session,
                                                     headers=dict(sf.headers), data=body).json())
 

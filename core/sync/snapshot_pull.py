@@ -8,10 +8,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pyarrow.compute as pc
 from simple_salesforce import format_soql
 
 from core import errors
-from core.sync.snapshot_files import SnapshotWriter, batch_from_records, copy_without, id_set, parse_stamp, \
+from core.sync.snapshot_files import SnapshotWriter, batch_from_records, batches, copy_without, id_set, parse_stamp, \
     schema_for, table_from_csv
 
 if TYPE_CHECKING:
@@ -74,9 +75,10 @@ def _select(sobject: str, fields: Mapping[str, str]) -> str:
     return f"SELECT {', '.join(fields)} FROM {sobject}"
 
 
-def _rest(client: OrgClient, soql: str, writer: SnapshotWriter, counter: _Counter, options: PullOptions) -> None:
-    """Every REST query page, each written as one record batch the moment it arrives."""
-    for page in client.query_pages(soql, batch_size=options.rest_batch):
+def _rest(client: OrgClient, soql: str, writer: SnapshotWriter, counter: _Counter, options: PullOptions,
+          deleted: bool) -> None:
+    """Every REST query page (queryAll when `deleted`), each written as one record batch the moment it arrives."""
+    for page in client.query_pages(soql, include_deleted=deleted, batch_size=options.rest_batch):
         counter.calls += 1
         writer.write(batch_from_records(page, writer.schema))
         counter.advance(len(page))
@@ -88,9 +90,9 @@ def _bulk_unavailable(error: errors.ConsoleError) -> bool:
 
 
 def _bulk(client: OrgClient, soql: str, writer: SnapshotWriter, counter: _Counter, options: PullOptions,
-          sleep: Callable[[float], None]) -> None:
+          sleep: Callable[[float], None], deleted: bool) -> None:
     """Create a query job, poll until it completes, then write each CSV result page as it arrives."""
-    job = client.bulk_query_create(soql)
+    job = client.bulk_query_create(soql, include_deleted=deleted)
     counter.calls += 1
     delay, waited = options.bulk_first_poll, 0.0
     while True:
@@ -122,11 +124,13 @@ def _bulk(client: OrgClient, soql: str, writer: SnapshotWriter, counter: _Counte
 
 
 def _fetch(client: OrgClient, soql: str, total: int, writer: SnapshotWriter, counter: _Counter,
-           options: PullOptions, sleep: Callable[[float], None], notes: list[str]) -> str:
-    """Pull `soql` over Bulk 2.0 above the threshold (REST when Bulk is unavailable), else REST; returns the method."""
+           options: PullOptions, sleep: Callable[[float], None], notes: list[str], deleted: bool = False) -> str:
+    """Pull `soql` over Bulk 2.0 above the threshold (REST when Bulk is unavailable), else REST; returns the method.
+
+    With `deleted` the query is a queryAll: records in the recycle bin come back too, with IsDeleted true."""
     if total > options.bulk_threshold:
         try:
-            _bulk(client, soql, writer, counter, options, sleep)
+            _bulk(client, soql, writer, counter, options, sleep, deleted)
             return "Bulk"
         except errors.ConsoleError as error:
             if counter.done or not _bulk_unavailable(error):
@@ -134,7 +138,7 @@ def _fetch(client: OrgClient, soql: str, total: int, writer: SnapshotWriter, cou
             counter.calls += 1  # the refused job creation
             notes.append(f"Bulk API 2.0 is not available to this user ({error.code or error.status}: "
                          f"{error.message}); read over REST instead.")
-    _rest(client, soql, writer, counter, options)
+    _rest(client, soql, writer, counter, options, deleted)
     return "REST"
 
 
@@ -160,7 +164,8 @@ def incremental(client: OrgClient, sobject: str, fields: Mapping[str, str], prev
                 watermark: datetime, deleted_since: datetime, options: PullOptions, *,
                 progress: Progress | None = None, sleep: Callable[[float], None] = time.sleep) -> PullResult:
     """Refresh `previous` into `out`: records with SystemModstamp after the watermark (minus the overlap)
-    replace their old rows, records deleted since the last pull (getDeleted) are dropped.
+    replace their old rows; records deleted since are dropped, seen either in that queryAll (IsDeleted, in the
+    recycle bin) or by getDeleted (whose window ends at the last whole minute, so the next pull covers the rest).
 
     Calls: COUNT of the changed records, their pages (none when nothing changed), one getDeleted.
     """
@@ -168,26 +173,27 @@ def incremental(client: OrgClient, sobject: str, fields: Mapping[str, str], prev
     started = datetime.now(timezone.utc)
     since = watermark - options.overlap
     where = format_soql(" WHERE SystemModstamp > {}", since)
-    counter.total = client.count(f"SELECT COUNT() FROM {sobject}{where}")
+    counter.total = client.count(f"SELECT COUNT() FROM {sobject}{where}", include_deleted=True)
     counter.calls += 1
     schema = schema_for(fields)
-    delta = SnapshotWriter(out.with_name(out.name + ".delta"), schema, keep_ids=True)
+    read = dict(fields) if "IsDeleted" in fields else {**fields, "IsDeleted": "boolean"}
+    delta = SnapshotWriter(out.with_name(out.name + ".delta"), schema_for(read), keep_ids=True)
     merged = SnapshotWriter(out, schema)
     notes: list[str] = []
     try:
         method = "REST"
         if counter.total:
-            method = _fetch(client, _select(sobject, fields) + where, counter.total, delta, counter, options, sleep,
-                            notes)
+            method = _fetch(client, _select(sobject, read) + where, counter.total, delta, counter, options, sleep,
+                            notes, deleted=True)
         delta_path = delta.commit()
         start = max(deleted_since - options.overlap, started - DELETED_WINDOW + timedelta(minutes=1))
         gone = client.deleted(sobject, start, started)
         counter.calls += 1
-        deleted_ids = [str(r.get("id")) for r in gone.get("deletedRecords") or [] if r.get("id")]
+        recycled = [b.column("Id").filter(pc.fill_null(b.column("IsDeleted"), False)) for b in batches(delta_path)]
+        deleted_ids = id_set([[str(r.get("id")) for r in gone.get("deletedRecords") or [] if r.get("id")], *recycled])
         covered = parse_stamp(gone.get("latestDateCovered")) or started
         copy_without(previous, id_set([*delta.ids, deleted_ids]), schema, merged)
-        drop_deleted = id_set([deleted_ids]) if deleted_ids else None
-        copy_without(delta_path, drop_deleted, schema, merged)
+        copy_without(delta_path, deleted_ids, schema, merged)
         merged.commit()
     except BaseException:
         merged.discard()
@@ -197,5 +203,6 @@ def incremental(client: OrgClient, sobject: str, fields: Mapping[str, str], prev
         out.with_name(out.name + ".delta").unlink(missing_ok=True)
     newest = max((s for s in (watermark, delta.newest) if s is not None), default=None)
     return PullResult("incremental", method, merged.rows, counter.calls, started, newest, covered,
-                      changed=delta.rows, deleted=len(deleted_ids), notes=notes)
+                      changed=delta.rows - sum(len(r) for r in recycled), deleted=len(pc.unique(deleted_ids)),
+                      notes=notes)
 
