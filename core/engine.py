@@ -432,7 +432,7 @@ def save_mapping(name: str, sobject: str, plan: Mapping, *, actor: Actor, note: 
         raise errors.BadInput(f"This mapping is for {plan.sobject}, not {sobject}.", fix="Save it for its own object.",
                               cause="bad_mapping")
     saved, _ = saved_mappings.save(name, sobject, plan.to_json(), saved_by=actor.name, note=note,
-                                   base=settings.data_dir(base))
+                                   baseline=default_mapping(sobject).to_json(), base=settings.data_dir(base))
     return saved
 
 

@@ -94,9 +94,11 @@ def _row(row: Any) -> MappingVersion:
 
 
 def save(connection: str, sobject: str, body: str, *, saved_by: str, note: str = "",
-         restored_from: int | None = None, base: Path | None = None) -> tuple[MappingVersion, bool]:
+         restored_from: int | None = None, baseline: str | None = None,
+         base: Path | None = None) -> tuple[MappingVersion, bool]:
     """Save `body` as the next version unless it equals the latest; returns (latest version, whether saved).
 
+    The first version's changes are told against `baseline` (the defaults it started from) when given.
     One write transaction (BEGIN IMMEDIATE), so two operators saving at once get versions n and n+1.
     """
     hashed = digest(body)
@@ -109,7 +111,7 @@ def save(connection: str, sobject: str, body: str, *, saved_by: str, note: str =
                 conn.execute("COMMIT")
                 return _row(last), False
             number = (int(last["version"]) if last else 0) + 1
-            said = changes(last["body"] if last else None, body)
+            said = changes(last["body"] if last else baseline, body) or ["saved the defaults unchanged"]
             saved_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
             conn.execute("INSERT INTO mapping_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          (connection, sobject, number, body, hashed, saved_by, saved_at, note,
