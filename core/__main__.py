@@ -1,4 +1,4 @@
-"""`python -m core`: connect, list and disconnect orgs from a terminal or a scheduler (honours CONSOLE_DATA_DIR)."""
+"""`python -m core`: orgs, snapshots, mappings and enrichment sources from a terminal or a scheduler (CONSOLE_DATA_DIR)."""
 from __future__ import annotations
 
 import argparse
