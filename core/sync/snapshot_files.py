@@ -67,13 +67,18 @@ def table_from_csv(data: bytes, schema: pa.Schema) -> pa.Table:
     Every cell is read as text first (an empty cell is null: Salesforce stores no empty strings), then
     numbers and checkboxes are converted column by column.
     """
-    names = schema.names
-    table = pacsv.read_csv(
-        pa.py_buffer(data),
-        read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 22),
-        convert_options=pacsv.ConvertOptions(column_types={n: TEXT for n in names}, include_columns=names,
-                                             include_missing_columns=True, strings_can_be_null=True,
-                                             quoted_strings_can_be_null=True, null_values=[""]))
+    def read(types: dict[str, pa.DataType]) -> pa.Table:
+        return pacsv.read_csv(
+            pa.py_buffer(data), read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 22),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types, include_columns=schema.names, include_missing_columns=True,
+                strings_can_be_null=True, quoted_strings_can_be_null=True, null_values=[""],
+                true_values=["true"], false_values=["false"]))
+
+    try:  # Salesforce's own number and checkbox text parses straight into the column types
+        table = read({f.name: f.type for f in schema})
+    except pa.ArrowInvalid:  # a value that does not (250.0 in an int field, "n/a"): read text, convert leniently
+        table = read({name: TEXT for name in schema.names})
     return pa.Table.from_arrays([_coerce(table.column(f.name), f.type) for f in schema], schema=schema)
 
 
