@@ -95,6 +95,7 @@ table = engine.mapping_checks(draft, payload) if payload is not None else engine
 turn = st.session_state.setdefault(turn_key, 0)
 edited = st.data_editor(
     table, key=f"mapping-editor:{name}:{sobject}:{turn}", num_rows="dynamic", hide_index=True, width="stretch",
+    height=min(36 * (len(table) + 2), 900),
     disabled=True if actor.role != "operator" else ["check"],
     column_config={
         "attribute": st.column_config.TextColumn("attribute", help="Enrichment attribute path, e.g. metrics.employees"),

@@ -92,7 +92,7 @@ def overview_table(name: str) -> pd.DataFrame:
         snap = engine.snapshot_status(name, sobject)
         due = snap.next_refresh_at if snap else None
         state = ("not pulled yet" if snap is None else "refreshing" if snap.refreshing
-                 else f"last refresh failed: {snap.failure.message}" if snap.failure else "ok")
+                 else "last refresh failed (see below)" if snap.failure else "ok")
         rows.append({"object": sobject, "records": snap.records if snap and snap.available else None,
                      "age": engine.describe_age(snap.age()) if snap and snap.available else "—",
                      "next refresh": ("due" if due is not None and due <= time.time()
