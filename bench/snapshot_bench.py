@@ -155,10 +155,10 @@ def memory(records: int) -> list[str]:
 # -- API calls, counted by localorg ---------------------------------------------------------------------------------
 def calls(records: int) -> list[str]:
     """Full pulls over REST and Bulk, an incremental refresh with 1% changed, and a read within 4 h."""
-    from localorg import start
     from core.salesforce import OrgClient, StaticTokens
     from core.sync import snapshot
     from core.sync.snapshot_pull import PullOptions
+    from localorg import start
     from tests.fixtures.localorg import password_token
 
     data = Path(tempfile.mkdtemp(prefix="snapshot-bench-calls-"))

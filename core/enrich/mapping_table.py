@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from core.mapping import FieldMap, Mapping, MappingError
+from core.mapping import Mapping, MappingError
 from core.mapping_lint import Finding
 
 COLUMNS: tuple[str, ...] = ("attribute", "field", "transform", "options")
@@ -83,7 +83,3 @@ def with_findings(plan: Mapping, findings: Sequence[Finding]) -> pd.DataFrame:
     table["check"] = pd.array(findings_per_row(plan, findings), dtype="string")
     return table
 
-
-def entry_of(plan: Mapping, field: str) -> FieldMap | None:
-    """The entry feeding `field`, if any."""
-    return next((f for f in plan.fields if f.field == field), None)

@@ -16,10 +16,10 @@ import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import diskcache
 import pandas as pd
 import pyarrow as pa
 
@@ -212,7 +212,7 @@ def get(base: Path, connection: str, sobject: str, wanted: Sequence[str], client
             cache.delete(lock)
 
 
-def _refresh(base: Path, cache: object, key: tuple[str, str, str], lock: tuple[str, str, str], tag: str,
+def _refresh(base: Path, cache: diskcache.Cache, key: tuple[str, str, str], lock: tuple[str, str, str], tag: str,
              snap: Snapshot | None, connection: str, sobject: str, wanted: tuple[str, ...],
              client: Callable[[], OrgClient], resolve: Callable[[], Mapping[str, str]], policy: Policy,
              progress: Progress | None) -> Snapshot:
@@ -224,12 +224,11 @@ def _refresh(base: Path, cache: object, key: tuple[str, str, str], lock: tuple[s
     out = folder / f"{int(now * 1000)}-{secrets.token_hex(4)}.arrow"
 
     def beat(done: int, total: int) -> None:
-        cache.touch(lock, expire=policy.lock_expire)  # type: ignore[attr-defined]
+        cache.touch(lock, expire=policy.lock_expire)
         if progress is not None:
             progress(done, total)
 
     began = time.monotonic()
-    full = True
     try:
         org = client()
         fields = dict(resolve())
@@ -251,7 +250,7 @@ def _refresh(base: Path, cache: object, key: tuple[str, str, str], lock: tuple[s
         failure = Failure(failed_at, error.message, error.fix, error.cause, retry, attempts)
         failed = replace(snap or Snapshot(connection, sobject, max_age=policy.max_age), failure=failure,
                          max_age=policy.max_age)
-        cache.set(key, failed, tag=tag)  # type: ignore[attr-defined]
+        cache.set(key, failed, tag=tag)
         return failed
     started = result.started.timestamp()
     done = Snapshot(
@@ -263,7 +262,7 @@ def _refresh(base: Path, cache: object, key: tuple[str, str, str], lock: tuple[s
         last_full_at=started if full else (snap.last_full_at if snap else started), max_age=policy.max_age,
         pulls=(snap.pulls if snap else 0) + 1, changed=result.changed, deleted=result.deleted,
         notes=tuple(result.notes))
-    cache.set(key, done, tag=tag)  # type: ignore[attr-defined]
+    cache.set(key, done, tag=tag)
     _prune(folder, keep={out.name, previous.name if previous else ""})
     return done
 
@@ -291,11 +290,6 @@ def sample(base: Path, snap: Snapshot, rows: int) -> pd.DataFrame:
     return files.to_frame(files.head(path_of(base, snap), rows))
 
 
-def when(epoch: float | None) -> datetime | None:
-    """An epoch time as an aware UTC datetime (None stays None)."""
-    return None if epoch is None else datetime.fromtimestamp(epoch, timezone.utc)
-
-
 def describe_age(seconds: float | None) -> str:
     """"2 h 10 min", "4 min", "35 s": a duration as the pages and the CLI say it."""
     if seconds is None:
@@ -310,9 +304,3 @@ def describe_age(seconds: float | None) -> str:
     if hours < 48:
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     return f"{hours // 24} days"
-
-
-def fresh_for(snap: Snapshot, now: float | None = None) -> timedelta | None:
-    """How long until the next refresh is due (negative when overdue), or None when unknown."""
-    due = snap.next_refresh_at
-    return None if due is None else timedelta(seconds=due - (now or time.time()))

@@ -12,8 +12,16 @@ import pyarrow.compute as pc
 
 from core import errors
 from core.salesforce import format_soql  # the gateway's SOQL quoting (only core.salesforce imports simple_salesforce)
-from core.sync.snapshot_files import SnapshotWriter, batch_from_records, batches, copy_without, id_set, parse_stamp, \
-    schema_for, table_from_csv
+from core.sync.snapshot_files import (
+    SnapshotWriter,
+    batch_from_records,
+    batches,
+    copy_without,
+    id_set,
+    parse_stamp,
+    schema_for,
+    table_from_csv,
+)
 
 if TYPE_CHECKING:
     from core.salesforce import OrgClient

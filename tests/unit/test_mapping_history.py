@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 
 from core import engine
+from core.enrich import mapping_table
 from core.errors import BadInput, NotAllowed
 from core.logs import mappings as saved
 from core.mapping import MappingError, default_mapping
-from core.enrich import mapping_table
 
 OPERATOR = engine.Actor("ops@example.com", "operator")
 VIEWER = engine.Actor("viewer@example.com", "viewer")
