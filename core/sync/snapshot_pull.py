@@ -108,6 +108,7 @@ def _bulk(client: OrgClient, soql: str, writer: SnapshotWriter, counter: _Counte
         waited += delay
         info = client.bulk_query_job(str(job["id"]))
         counter.calls += 1
+        counter.advance(0)  # a long job keeps the caller's lock alive while it waits
         state = info.get("state")
         if state == "JobComplete":
             break

@@ -125,6 +125,7 @@ def test_given_a_refresh_failing_half_way_then_the_previous_snapshot_stays_with_
     assert engine.snapshot("demo", "Lead").failure == failed.failure  # no retry before its time
     fixed = engine.snapshot("demo", "Lead", actor=OPERATOR, refresh=True)
     assert fixed.failure is None and fixed.pulls == good.pulls + 1 and fixed.records == good.records
+    assert fixed.kind == "full"  # CONSOLE_SNAPSHOT_FULL_HOURS=0: the daily full pull is due every time
     folder = snapshots.directory(settings.data_dir(), "demo", "Lead")
     assert not list(folder.glob(".*part")) and not list(folder.glob("*.delta"))
 
