@@ -67,6 +67,7 @@ def test_given_the_demo_org_when_an_operator_connects_in_chromium_then_org_user_
     _wait_text(page, "Signed in to")
     page.wait_for_url(lambda url: "code=" not in url and "state=" not in url, timeout=TIMEOUT)
     _wait_text(page, "Ivy Integration")
+    _wait_text(page, demo_org.org.org_id)  # the details render after the "Signed in" line
     body = page.locator("body").inner_text()
     assert demo_org.org.name in body and "integration@demo.test" in body and demo_org.org.org_id in body
     assert "DEMO" in body and "Connected" in body
@@ -138,7 +139,7 @@ def test_given_dropped_and_flaky_connections_when_connect_opens_in_chromium_then
     _shot(page, screenshot_dir, "connect-6-degraded.png")
     demo_org.faults.clear()
     page.get_by_role("button", name="Retry").click()
-    _wait_text(page, "Ivy Integration")
-    page.wait_for_timeout(500)
+    _wait_text(page, "Ivy Integration")  # shown in the degraded view too: wait for the warning itself to go
+    page.get_by_text("Degraded.", exact=False).first.wait_for(state="detached", timeout=TIMEOUT)
     assert "Degraded." not in page.locator("body").inner_text()
     page.close()
