@@ -1,4 +1,4 @@
-"""Benchmark: core.diff.compute against datacompy on the same 1,000,000 × 10 frames, in one run.
+"""Benchmark: core.sync.diff.compute against datacompy on the same 1,000,000 × 10 frames, in one run.
 
     .venv/bin/python bench/diff_bench.py                   # 1,000,000 records × 10 fields
     .venv/bin/python bench/diff_bench.py --records 100000  # a quicker look
@@ -113,12 +113,12 @@ def make_frames(records: int, out: Path, seed: int = 7, unique_text: bool = Fals
 
 
 def run_ours(data: Path) -> dict:
-    """Time core.diff.compute (+ totals) on the frames; report wall seconds, peak MB and row counts."""
+    """Time core.sync.diff.compute (+ totals) on the frames; report wall seconds, peak MB and row counts."""
     sys.path.insert(0, str(ROOT))
     import pandas as pd
 
-    from core import diff
     from core.fields import field_specs
+    from core.sync import diff
 
     describe = {"name": "Account", "fields": [{"name": n, "label": n, "updateable": True, **f} for n, f in FIELDS.items()]}
     specs = field_specs(describe)
@@ -205,7 +205,7 @@ def main() -> None:
         unique = f", {', '.join(UNIQUE_TEXT)} unique per record" if args.unique_text else ""
         print(f"frames: {args.records:,} records × {len(FIELDS)} fields{unique} ({time.perf_counter() - start:.1f} s to make)")
         ours = _contender(sys.executable, "ours", data)
-        print(f"ours       core.diff.compute + totals: {ours['wall']:7.2f} s   peak +{ours['peak'] - ours['base']:6.0f} MB "
+        print(f"ours       core.sync.diff.compute + totals: {ours['wall']:7.2f} s   peak +{ours['peak'] - ours['base']:6.0f} MB "
               f"(high-water {ours['peak']:.0f} MB)   {ours['rows']:,} cell rows: "
               f"{ours['fill']:,} fill, {ours['keep']:,} keep, {ours['same']:,} same")
         python, why = bench_python(install=not args.no_install)

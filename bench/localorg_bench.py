@@ -130,7 +130,7 @@ def serve_floor(data: Path) -> None:
 
 def report(where: str, records: int, org: list[tuple[str, float]], floor: list[tuple[str, float]]) -> None:
     """Two lines per path: localorg's records/s against the target, the floor's and localorg/floor."""
-    for (name, org_s), (_, floor_s) in zip(org, floor):
+    for (name, org_s), (_, floor_s) in zip(org, floor, strict=True):
         org_rate, floor_rate = records / org_s, records / floor_s
         print(f"{where:12s} {name:29s} localorg {org_s:6.3f} s = {org_rate:9,.0f} records/s "
               f"= {org_rate / TARGET:4.2f}x the {TARGET:,.0f}/s target")

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -42,7 +42,7 @@ INDUSTRIES = ["Banking", "Energy", "Retail", "Technology", "Healthcare", None, N
 def seed_leads(handle: object, count: int, owner_id: str) -> None:
     """Insert `count` Leads owned by the integration user, last modified at spread times over the past 30 days."""
     rng = random.Random(12)
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     batch: list[dict] = []
     for i in range(count):
         stamp = (now - timedelta(hours=1, seconds=rng.randint(0, 30 * 86400))).strftime("%Y-%m-%dT%H:%M:%S.000+0000")

@@ -7,11 +7,12 @@ import json
 import os
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Sequence
 
-from core import demo, engine, settings
+from core import engine, settings
+from core.connect import demo
 from core.errors import ConsoleError, as_dict
 
 

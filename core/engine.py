@@ -9,15 +9,32 @@ import threading
 from pathlib import Path
 
 from core import cache as shared_cache
-from core import demo, errors, oauth, settings
-from core.connections import (Actor, ApiUsage, ConnectedApp, ConnectionInfo, Health, client_for, info_from, now_iso,
-                              require_operator, unreadable_info)
-from core.environments import Environment, environment, my_domain_warnings
+from core import errors, settings
+from core.connect import demo, oauth
+from core.connect.connections import (
+    Actor,
+    ApiUsage,
+    ConnectedApp,
+    ConnectionInfo,
+    Health,
+    client_for,
+    info_from,
+    now_iso,
+    require_operator,
+    unreadable_info,
+)
+from core.connect.environments import Environment, environment, my_domain_warnings
+from core.connect.login import (
+    begin_login,
+    complete_login,
+    complete_login_error,
+    connect_jwt,
+    connect_password_demo,
+    connected_app_from_env,
+)
+from core.connect.tokens import TokenRecord, TokenStore
 from core.errors import ConsoleError, Reconnect
-from core.login import (begin_login, complete_login, complete_login_error, connect_jwt, connect_password_demo,
-                        connected_app_from_env)
 from core.salesforce import OrgClient
-from core.tokens import TokenRecord, TokenStore
 
 __all__ = [
     "Actor", "ApiUsage", "ConnectedApp", "ConnectionInfo", "ConsoleError", "Environment", "Health",
@@ -198,18 +215,21 @@ from collections.abc import Callable  # noqa: E402
 import pandas as pd  # noqa: E402
 import pyarrow as pa  # noqa: E402
 
-from core import diff, matching  # noqa: E402
-from core import mapping as mappings  # noqa: E402
-from core.enrich import mapping_table  # noqa: E402
+from core.enrich import mapping as mappings  # noqa: E402
+from core.enrich import (
+    mapping_table,  # noqa: E402
+    matching,  # noqa: E402
+)
 from core.enrich import sources as enrich_sources  # noqa: E402
+from core.enrich.mapping import Mapping, MappingError  # noqa: E402
+from core.enrich.mapping_lint import Finding  # noqa: E402
+from core.enrich.providers import Provider  # noqa: E402
 from core.enrich.sources import SourceFileError, SourceSettings  # noqa: E402
 from core.fields import field_specs  # noqa: E402
 from core.logs import mappings as saved_mappings  # noqa: E402
 from core.logs import sources as saved_sources  # noqa: E402
 from core.logs.mappings import MappingVersion  # noqa: E402
-from core.mapping import Mapping, MappingError  # noqa: E402
-from core.mapping_lint import Finding  # noqa: E402
-from core.providers import Provider  # noqa: E402
+from core.sync import diff
 from core.sync import snapshot as snapshots  # noqa: E402
 from core.sync.snapshot import Policy, Snapshot  # noqa: E402
 

@@ -3,9 +3,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.environments import is_production_login_host
-from core.errors import (BadInput, ConsoleError, Failure, FixPermission, Reconnect, RefreshAndRetry, RetryLater,
-                         StopForToday)
+from core.connect.environments import is_production_login_host
+from core.errors import (
+    BadInput,
+    ConsoleError,
+    Failure,
+    FixPermission,
+    Reconnect,
+    RefreshAndRetry,
+    RetryLater,
+    StopForToday,
+)
 
 
 @dataclass(frozen=True)

@@ -135,10 +135,10 @@ def failure_from(error: BaseException | dict[str, Any], *, status: int | None = 
     if isinstance(oauth_code, str) and oauth_code:
         return Failure("oauth", status, oauth_code, str(getattr(error, "description", "") or ""), host)
     if hasattr(error, "status") and hasattr(error, "content"):
-        code, text = _rest_payload(getattr(error, "content"))
+        code, text = _rest_payload(error.content)
         return Failure("rest", getattr(error, "status", status), code, text, host)
     if type(error).__name__ == "SalesforceAuthenticationFailed" and hasattr(error, "code"):
-        return Failure("oauth", status, str(getattr(error, "code")), str(getattr(error, "message", "")), host)
+        return Failure("oauth", status, str(error.code), str(getattr(error, "message", "")), host)
     return Failure("rest", status, type(error).__name__, str(error), host)
 
 
@@ -164,8 +164,15 @@ def classify(error: BaseException | dict[str, Any], *, status: int | None = None
     """
     if isinstance(error, ConsoleError):
         return error
-    from core.error_rules import (FORBIDDEN, NETWORK_RULES, OAUTH_RULES, REST_RULES,  # imports our classes
-                                  SANDBOX_AT_PRODUCTION, UNEXPECTED, sandbox_at_production)
+    from core.error_rules import (  # imports our classes
+        FORBIDDEN,
+        NETWORK_RULES,
+        OAUTH_RULES,
+        REST_RULES,
+        SANDBOX_AT_PRODUCTION,
+        UNEXPECTED,
+        sandbox_at_production,
+    )
 
     failure = failure_from(error, status=status, host=host)
     if sandbox_at_production(failure, org_is_sandbox):

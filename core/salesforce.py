@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import re
 import threading
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterator, Protocol, TypeVar
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any, Protocol, TypeVar
 
 import requests
 from simple_salesforce import Salesforce, format_soql
@@ -197,7 +198,7 @@ class OrgClient:
             next_url = page.get("nextRecordsUrl")
             if page.get("done", True) or not next_url:
                 return
-            page = self.call(lambda sf: sf.query_more(next_url, identifier_is_url=True, headers=headers))
+            page = self.call(lambda sf, url=next_url: sf.query_more(url, identifier_is_url=True, headers=headers))
 
     def describe(self, sobject: str) -> dict[str, Any]:
         """The user-aware describe of an sObject (FLS-hidden fields are absent)."""
@@ -231,8 +232,8 @@ class OrgClient:
         """getDeleted: {"deletedRecords": [{"id", "deletedDate"}], "latestDateCovered", …} for a window
         of at most 15 days back (UTC datetimes)."""
         name = _sobject(sobject)
-        return self.call(lambda sf: getattr(sf, name).deleted(start.astimezone(timezone.utc),
-                                                               end.astimezone(timezone.utc)))
+        return self.call(lambda sf: getattr(sf, name).deleted(start.astimezone(UTC),
+                                                               end.astimezone(UTC)))
 
     def bulk_query_create(self, soql: str, *, include_deleted: bool = False) -> dict[str, Any]:
         """Create a Bulk API 2.0 query job (POST jobs/query, CSV, comma, LF; queryAll with include_deleted);

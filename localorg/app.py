@@ -6,12 +6,13 @@ import threading
 import time
 import traceback
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
+from localorg.auth.tokens import Session, TokenStore
 from localorg.faults import Faults
 from localorg.httpcore import Request, Response, RestError, Router, is_api_error, not_found
-from localorg.tokens import Session, TokenStore
 
 API_VERSIONS = [f"{v}.0" for v in range(50, 67)]
 DEMO_CLIENT_ID = "localorg-demo-console"
@@ -23,7 +24,7 @@ INVALID_SESSION = (401, "INVALID_SESSION_ID", "Session expired or invalid")
 class Ctx:
     """An authenticated REST call: who is calling, through which view, at which API version."""
 
-    app: "App"
+    app: App
     req: Request
     user: Any
     view: Any

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs
 
 
@@ -101,7 +102,7 @@ class Response:
     drop: bool = False   # close the connection without answering (fault injection)
 
     @classmethod
-    def json(cls, payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> "Response":
+    def json(cls, payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
         """A JSON response (UTF-8, compact)."""
         body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, check_circular=False).encode("utf-8")
         h = {"Content-Type": "application/json;charset=UTF-8"}
@@ -110,19 +111,19 @@ class Response:
 
     @classmethod
     def text(cls, text: str, status: int = 200, content_type: str = "text/plain; charset=utf-8",
-             headers: dict[str, str] | None = None) -> "Response":
+             headers: dict[str, str] | None = None) -> Response:
         """A text/HTML/CSV response."""
         h = {"Content-Type": content_type}
         h.update(headers or {})
         return cls(status, text.encode("utf-8"), h)
 
     @classmethod
-    def empty(cls, status: int = 204, headers: dict[str, str] | None = None) -> "Response":
+    def empty(cls, status: int = 204, headers: dict[str, str] | None = None) -> Response:
         """A bodiless response (204 No Content, 302 redirect)."""
         return cls(status, b"", dict(headers or {}))
 
     @classmethod
-    def error(cls, exc: BaseException) -> "Response":
+    def error(cls, exc: BaseException) -> Response:
         """Salesforce's JSON error list for an ApiError/RestError."""
         headers = dict(getattr(exc, "headers", None) or {})
         return cls.json(error_body(exc), status=int(exc.status), headers=headers)  # type: ignore[attr-defined]

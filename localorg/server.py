@@ -13,8 +13,8 @@ from typing import Any
 import trustme
 
 from localorg.app import API_VERSIONS, DEMO_CLIENT_ID, LOOPBACK_CALLBACKS, App
+from localorg.auth.tokens import TokenStore
 from localorg.httpcore import Headers, Request
-from localorg.tokens import TokenStore
 
 _REASONS = {200: "OK", 201: "Created", 204: "No Content", 302: "Found", 304: "Not Modified", 400: "Bad Request",
             401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
@@ -198,7 +198,7 @@ class Handle:
         if self._tmp is not None:
             self._tmp.cleanup()
 
-    def __enter__(self) -> "Handle":
+    def __enter__(self) -> Handle:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -232,8 +232,10 @@ def start(data_dir: Path | None = None, *, seed: str = "demo", host: str = "127.
 
     data_dir None uses a temporary directory removed at stop(). Port 0 picks a free port. The TLS
     certificate is issued at start by a fresh local CA whose PEM is written to <data_dir>/ca.pem."""
-    from localorg import admin, bulk, bulk_ingest, composite, oauth, replication, rest
-    from localorg.org import Org
+    from localorg import admin
+    from localorg.api import bulk, bulk_ingest, composite, replication, rest
+    from localorg.auth import oauth
+    from localorg.data.org import Org
 
     tmp = None
     if data_dir is None:

@@ -7,8 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from core.mapping import Mapping, MappingError
-from core.mapping_lint import Finding
+from core.enrich.mapping import Mapping, MappingError
+from core.enrich.mapping_lint import Finding
 
 COLUMNS: tuple[str, ...] = ("attribute", "field", "transform", "options")
 

@@ -16,10 +16,10 @@ import diskcache
 import pandas as pd
 
 from core import errors
+from core.enrich.matching import normalise_domain, normalise_email
+from core.enrich.providers import DemoProvider, FileProvider, HttpProvider, Provider, ProviderError, ProviderFileError
+from core.enrich.providers.http import DEFAULT_URL_TEMPLATE
 from core.logs.sources import SourceRow
-from core.matching import normalise_domain, normalise_email
-from core.providers import DemoProvider, FileProvider, HttpProvider, Provider, ProviderError, ProviderFileError
-from core.providers.http import DEFAULT_URL_TEMPLATE
 
 KINDS: dict[str, str] = {"demo": "Demo data", "file": "Your file (CSV or Parquet)", "http": "HTTP JSON API"}
 AUTH_SCHEMES = ("bearer", "basic", "header:X-Api-Key")

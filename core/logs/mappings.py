@@ -5,7 +5,7 @@ import hashlib
 import json
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +112,7 @@ def save(connection: str, sobject: str, body: str, *, saved_by: str, note: str =
                 return _row(last), False
             number = (int(last["version"]) if last else 0) + 1
             said = changes(last["body"] if last else baseline, body) or ["saved the defaults unchanged"]
-            saved_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+            saved_at = datetime.now(UTC).replace(microsecond=0).isoformat()
             conn.execute("INSERT INTO mapping_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          (connection, sobject, number, body, hashed, saved_by, saved_at, note,
                           json.dumps(said, ensure_ascii=False), restored_from))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from contextlib import closing
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +54,7 @@ def get(connection: str, *, base: Path | None = None) -> SourceRow | None:
 def put(row: SourceRow, *, base: Path | None = None) -> SourceRow:
     """Insert or replace a connection's source in one statement; returns it with the time it was saved."""
     saved = SourceRow(row.connection, row.kind, dict(row.settings), row.secret, row.key_hint, row.updated_by,
-                      datetime.now(timezone.utc).replace(microsecond=0).isoformat())
+                      datetime.now(UTC).replace(microsecond=0).isoformat())
     with closing(db.connect(base)) as conn:
         conn.execute("INSERT INTO enrichment_sources VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(connection) DO UPDATE "
                      "SET kind = excluded.kind, settings = excluded.settings, secret = excluded.secret, "

@@ -38,7 +38,7 @@ def _coerce(values: pa.Array | pa.ChunkedArray, target: pa.DataType) -> pa.Array
     if target == TEXT:
         if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
             return values.cast(TEXT)
-        from core.guard_values import text  # the guard's canonical text: 250.0 -> "250", True -> "true"
+        from core.sync.guard_values import text  # the guard's canonical text: 250.0 -> "250", True -> "true"
         return text(values)
     as_text = values if pa.types.is_large_string(values.type) else _coerce(values, TEXT)
     if pa.types.is_boolean(target):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -155,7 +155,7 @@ def full(client: OrgClient, sobject: str, fields: Mapping[str, str], out: Path, 
          progress: Progress | None = None, sleep: Callable[[float], None] = time.sleep) -> PullResult:
     """Pull every record the user can see into `out`: COUNT, then REST pages or Bulk result pages."""
     counter = _Counter(progress)
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     counter.total = client.count(f"SELECT COUNT() FROM {sobject}")
     counter.calls += 1
     writer = SnapshotWriter(out, schema_for(fields))
@@ -179,7 +179,7 @@ def incremental(client: OrgClient, sobject: str, fields: Mapping[str, str], prev
     Calls: COUNT of the changed records, their pages (none when nothing changed), one getDeleted.
     """
     counter = _Counter(progress)
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     since = watermark - options.overlap
     where = format_soql(" WHERE SystemModstamp > {}", since)
     counter.total = client.count(f"SELECT COUNT() FROM {sobject}{where}", include_deleted=True)

@@ -8,8 +8,8 @@ import pytest
 import requests
 
 from core import engine
-from core.environments import environment
-from core.tokens import TokenStore
+from core.connect.environments import environment
+from core.connect.tokens import TokenStore
 from tests.fixtures.app import sign_in_over_http
 from tests.fixtures.connections import connect_through
 from ui import settings

@@ -155,7 +155,7 @@ def test_given_a_good_file_when_chosen_then_it_is_the_source_its_name_is_text_an
     box.set_value("https://www.acme.com/about")
     _button(at, "Look up").click().run()
     found = next(d.value for d in _frames(at) if list(d.value.columns) == ["key", "attribute", "value"])
-    assert dict(zip(found["attribute"], found["value"]))["name"] == "Acme Inc"
+    assert dict(zip(found["attribute"], found["value"], strict=True))["name"] == "Acme Inc"
 
 
 def test_given_snapshots_when_overview_opens_then_each_object_shows_age_records_next_refresh_and_the_source(

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from core import engine
-from core.environments import environment
-from core.tokens import TokenStore
+from core.connect.environments import environment
+from core.connect.tokens import TokenStore
 from tests.app.test_connect_page import _texts
 from tests.fixtures.connections import connect_through
 from tests.fixtures.tokens import damage_record

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from core import engine
-from core.tokens import TokenStore
+from core.connect.tokens import TokenStore
 
 pytestmark = pytest.mark.browser
 OPERATOR = engine.Actor("test operator", "operator")

@@ -7,14 +7,15 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
 
-from core import demo
+from core.connect import demo
 from tests.fixtures.tokens import damage_record
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
-from core import engine, oauth
-from core.environments import environment
+from core import engine
+from core.connect import oauth
+from core.connect.environments import environment
+from core.connect.tokens import TokenStore
 from core.errors import FixPermission, Reconnect
-from core.tokens import TokenStore
 from tests.fixtures.connections import connect_through
 from tests.org.test_connect_pkce import OPERATOR, adopt_as_demo, sign_in
 
@@ -108,8 +109,8 @@ def test_given_connection_dropped_when_checked_then_degraded_network(base: Path,
 
 
 def test_given_chosen_environment_when_org_differs_then_mismatch_text(base: Path, localorg: Any) -> None:
-    from core.connections import environment_mismatch
-    from core.environments import environment
+    from core.connect.connections import environment_mismatch
+    from core.connect.environments import environment
 
     text = environment_mismatch(environment("sandbox"), is_sandbox=False)
     assert text and "Sandbox" in text and "production" in text

@@ -24,7 +24,7 @@ def _key_and_cert(directory: Path) -> tuple[Path, str]:
     """A fresh RSA key file (PEM) and the self-signed certificate an admin would upload to the app."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "console-jwt")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=1))
             .not_valid_after(now + dt.timedelta(days=1)).sign(key, hashes.SHA256()))

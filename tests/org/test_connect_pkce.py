@@ -14,8 +14,8 @@ import pytest
 import requests
 
 from core import engine
+from core.connect.tokens import TokenStore
 from core.errors import ConsoleError, Reconnect
-from core.tokens import TokenStore
 
 CALLBACK = "http://localhost:8501/connect"
 OPERATOR = engine.Actor("olivia", "operator")

@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from core import engine, oauth
-from core.environments import PRODUCTION_LOGIN, environment
+from core import engine
+from core.connect import oauth
+from core.connect.environments import PRODUCTION_LOGIN, environment
+from core.connect.tokens import TokenStore
 from core.errors import ConsoleError, Reconnect, classify
-from core.tokens import TokenStore
 from tests.fixtures.connections import connect_through
 from tests.fixtures.localorg import localorg_session
 from tests.org.test_connect_pkce import adopt_as_demo, sign_in

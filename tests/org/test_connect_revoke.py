@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
-from core import cache, engine, oauth
+from core import cache, engine
+from core.connect import oauth
+from core.connect.tokens import TokenStore
 from core.errors import NotAllowed, Reconnect, RetryLater
-from core.tokens import TokenStore
 from tests.org.test_connect_pkce import OPERATOR, adopt_as_demo, sign_in
 
 

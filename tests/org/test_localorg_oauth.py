@@ -7,7 +7,7 @@ import html
 import re
 import secrets
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -243,7 +243,7 @@ def test_given_registered_certificate_when_jwt_bearer_then_token_and_no_refresh(
     cert = ca.issue_cert("localorg-jwt", key_type=trustme.KeyType.RSA)
     fresh_localorg.register_jwt_certificate(cert.cert_chain_pems[0].bytes().decode())
     key = serialization.load_pem_private_key(cert.private_key_pem.bytes(), password=None)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     claims = {"iss": fresh_localorg.client_id, "sub": "integration@demo.test", "aud": fresh_localorg.login_url,
               "exp": int((now + timedelta(minutes=2)).timestamp())}
     good = token_call(fresh_localorg, grant_type="urn:ietf:params:oauth:grant-type:jwt-bearer",

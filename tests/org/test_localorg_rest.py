@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 
@@ -21,7 +21,7 @@ QUERY_MORE = "GET /services/data/vXX.X/query/{locator}"
 
 def http_date(sf_datetime: str) -> str:
     """Salesforce's '2025-01-12T01:59:31.000+0000' as an If-Unmodified-Since value."""
-    return format_datetime(datetime.strptime(sf_datetime, "%Y-%m-%dT%H:%M:%S.%f%z").astimezone(timezone.utc), usegmt=True)
+    return format_datetime(datetime.strptime(sf_datetime, "%Y-%m-%dT%H:%M:%S.%f%z").astimezone(UTC), usegmt=True)
 
 
 def test_given_5000_leads_when_query_all_then_pages_of_2000_are_followed(localorg: Any) -> None:
@@ -82,7 +82,7 @@ def test_given_record_changed_since_read_when_update_with_if_unmodified_since_th
         sf.Lead.update(lead["Id"], {"Industry": "Banking"}, headers=header)
     assert err.value.status == 412
     assert sf.Lead.get(lead["Id"])["Industry"] is None
-    later = format_datetime(datetime.now(timezone.utc) + timedelta(minutes=5), usegmt=True)
+    later = format_datetime(datetime.now(UTC) + timedelta(minutes=5), usegmt=True)
     assert sf.Lead.update(lead["Id"], {"Industry": "Banking"}, headers={"If-Unmodified-Since": later}) == 204
     assert sf.Lead.get(lead["Id"])["Industry"] == "Banking"
 
@@ -222,11 +222,11 @@ def test_given_plain_http_port_when_data_api_called_then_not_served(localorg: An
 
 def test_given_created_and_deleted_leads_when_get_updated_and_deleted_then_listed(fresh_localorg: Any) -> None:
     sf = make_sf_client(fresh_localorg, "integration@demo.test")
-    start = datetime.now(timezone.utc) - timedelta(minutes=1)
+    start = datetime.now(UTC) - timedelta(minutes=1)
     kept = sf.Lead.create({"LastName": "Kept", "Company": "Replication Ltd"})["id"]
     gone = sf.Lead.create({"LastName": "Gone", "Company": "Replication Ltd"})["id"]
     sf.Lead.delete(gone)
-    end = datetime.now(timezone.utc) + timedelta(minutes=2)
+    end = datetime.now(UTC) + timedelta(minutes=2)
     assert kept in sf.Lead.updated(start, end)["ids"] and gone not in sf.Lead.updated(start, end)["ids"]
     assert [d["id"] for d in sf.Lead.deleted(start, end)["deletedRecords"]] == [gone]
     with pytest.raises(SalesforceMalformedRequest):

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from core import demo, engine
+from core import engine
+from core.connect import demo
 from tests.unit.test_localorg_schema import admin_describe_lead
 
 ROOT = Path(__file__).resolve().parents[2]

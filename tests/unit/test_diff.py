@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import diff
 from core.fields import FieldSpec
+from core.sync import diff
 
 SPECS = {
     "Industry": FieldSpec(name="Industry", type="picklist", length=40),

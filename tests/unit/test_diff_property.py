@@ -6,8 +6,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core import diff, guard
 from core.fields import FieldSpec
+from core.sync import diff, guard
 
 SPECS = {
     "Industry": FieldSpec(name="Industry", type="picklist", length=40, restricted_picklist=True,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.environments import environment, is_production_login_host, my_domain_warnings, normalize_my_domain
+from core.connect.environments import environment, is_production_login_host, my_domain_warnings, normalize_my_domain
 from core.errors import BadInput
 
 
@@ -96,7 +96,7 @@ def test_given_generic_login_host_as_custom_when_checked_then_warning_points_to_
 
 
 def test_given_environment_when_round_tripped_through_dict_then_equal() -> None:
-    from core.environments import Environment
+    from core.connect.environments import Environment
     env = environment("custom", "acme--uat.sandbox.my.salesforce.com")
     assert Environment.from_dict(env.to_dict()) == env
 

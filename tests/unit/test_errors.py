@@ -4,8 +4,16 @@ from __future__ import annotations
 import pytest
 import requests
 
-from core.errors import (BadInput, ConsoleError, FixPermission, Reconnect, RefreshAndRetry, RetryLater, StopForToday,
-                         classify)
+from core.errors import (
+    BadInput,
+    ConsoleError,
+    FixPermission,
+    Reconnect,
+    RefreshAndRetry,
+    RetryLater,
+    StopForToday,
+    classify,
+)
 
 
 @pytest.mark.parametrize(("description", "cause", "fix_word"), [

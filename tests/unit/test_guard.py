@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core import guard
 from core.fields import FieldSpec, field_specs
-from core.guard_cells import Cells
-from core.guard_values import is_numeric, numbers, text, to_arrow, trimmed
+from core.sync import guard
+from core.sync.guard_cells import Cells
+from core.sync.guard_values import is_numeric, numbers, text, to_arrow, trimmed
 
 TEXT = FieldSpec(name="Industry", type="picklist", length=40, picklist_values=("Technology", "Banking"))
 RESTRICTED = FieldSpec(name="Rating__c", type="picklist", length=255, restricted_picklist=True,
@@ -99,7 +99,7 @@ def test_given_columns_when_judged_then_vectorised_matches_scalar() -> None:
     proposed = pd.Series(["Technology", "Technology", "Banking", None], index=["a", "b", "c", "d"])
     frame = guard.verdicts(current, proposed, TEXT)
     assert frame["verdict"].tolist() == ["fill", "keep", "fill", "no_data"]
-    assert [guard.may_write(c, p, TEXT)[1] for c, p in zip(current, proposed)] == frame["verdict"].tolist()
+    assert [guard.may_write(c, p, TEXT)[1] for c, p in zip(current, proposed, strict=True)] == frame["verdict"].tolist()
 
 
 def test_given_describe_when_read_then_fieldspecs_keep_active_values_and_int_digits() -> None:

@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from core.guard_cells import Cells, distinct, take_sorted
-from core.guard_values import text, to_arrow
+from core.sync.guard_cells import Cells, distinct, take_sorted
+from core.sync.guard_values import text, to_arrow
 
 
 def _decoded(codes: np.ndarray, values: pa.Array) -> list[object]:

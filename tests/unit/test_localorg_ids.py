@@ -1,9 +1,9 @@
-"""localorg.ids: Salesforce's 15 -> 18 character case-safe Id checksum and key prefixes."""
+"""localorg.data.ids: Salesforce's 15 -> 18 character case-safe Id checksum and key prefixes."""
 from __future__ import annotations
 
 import pytest
 
-from localorg import ids
+from localorg.data import ids
 
 
 @pytest.mark.parametrize(("id15", "id18"), [

@@ -1,16 +1,16 @@
-"""localorg.schema: standard describe metadata shaped like Salesforce's, and `--schema-dir` exports."""
+"""localorg.data.schema: standard describe metadata shaped like Salesforce's, and `--schema-dir` exports."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from localorg.org import ApiError, Org, UserView
-from localorg.schema import Schema
+from localorg.data.org import ApiError, Org, UserView
+from localorg.data.schema import Schema
 
-NOW = datetime(2026, 4, 1, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 4, 1, 12, 0, 0, tzinfo=UTC)
 FIELD_KEYS = {"name", "label", "type", "length", "byteLength", "precision", "scale", "digits", "nillable",
               "updateable", "createable", "calculated", "custom", "restrictedPicklist", "picklistValues",
               "referenceTo", "relationshipName", "unique", "externalId", "soapType", "defaultedOnCreate"}

@@ -1,16 +1,16 @@
 """localorg security: each demo user sees and writes exactly what its profile, permission sets and sharing allow."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from localorg import soql
-from localorg.org import ApiError, Org, UserView
-from localorg.seed_security import PRIVATE_OWNERS
+from localorg.data.org import ApiError, Org, UserView
+from localorg.data.seed_security import PRIVATE_OWNERS
 
-NOW = datetime(2026, 5, 4, 8, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 5, 4, 8, 0, 0, tzinfo=UTC)
 FLS_MESSAGE = ("Unable to create/update fields: Industry. Please check the security settings of this field and "
                "verify that it is read/write for your profile or permission set.")
 

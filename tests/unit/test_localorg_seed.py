@@ -1,17 +1,17 @@
-"""localorg.seed: a deterministic demo org with believable data and 30-60% gaps in the enrichable fields."""
+"""localorg.data.seed: a deterministic demo org with believable data and 30-60% gaps in the enrichable fields."""
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from localorg.org import Org
-from localorg.seed import COUNTS, FREE_MAIL, PLACEHOLDER
-from localorg.seed_security import PRIVATE_OWNERS
+from localorg.data.org import Org
+from localorg.data.seed import COUNTS, FREE_MAIL, PLACEHOLDER
+from localorg.data.seed_security import PRIVATE_OWNERS
 
-NOW = datetime(2026, 4, 1, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 4, 1, 12, 0, 0, tzinfo=UTC)
 ENRICHABLE = {
     "Lead": ("Industry", "NumberOfEmployees", "AnnualRevenue", "Phone", "Description", "Title", "Website",
              "Street", "City", "State", "PostalCode", "Country"),

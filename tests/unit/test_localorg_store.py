@@ -2,19 +2,19 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from localorg.org import ApiError, Org, UserView
+from localorg.data.org import ApiError, Org, UserView
 
 
 class Clock:
     """A settable clock so tests decide what 'now' is."""
 
     def __init__(self) -> None:
-        self.now = datetime(2026, 3, 2, 9, 30, 0, tzinfo=timezone.utc)
+        self.now = datetime(2026, 3, 2, 9, 30, 0, tzinfo=UTC)
 
     def __call__(self) -> datetime:
         return self.now

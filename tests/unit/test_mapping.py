@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from core.enrich.mapping import FieldMap, Mapping, MappingError, apply, default_mapping
 from core.fields import FieldSpec
-from core.mapping import FieldMap, Mapping, MappingError, apply, default_mapping
 
 SPECS = {
     "Industry": FieldSpec(name="Industry", type="picklist", length=40, picklist_values=("Technology", "Banking", "Other")),

@@ -9,9 +9,9 @@ import pytest
 
 from core import engine
 from core.enrich import mapping_table
+from core.enrich.mapping import MappingError, default_mapping
 from core.errors import BadInput, NotAllowed
 from core.logs import mappings as saved
-from core.mapping import MappingError, default_mapping
 
 OPERATOR = engine.Actor("ops@example.com", "operator")
 VIEWER = engine.Actor("viewer@example.com", "viewer")

@@ -1,8 +1,8 @@
 """The mapping linter against describe payloads built inline: a standard subset and a customised org."""
 from __future__ import annotations
 
-from core.mapping import FieldMap, Mapping, default_mapping
-from core.mapping_lint import lint
+from core.enrich.mapping import FieldMap, Mapping, default_mapping
+from core.enrich.mapping_lint import lint
 
 
 def _field(name: str, ftype: str, **extra: object) -> dict:

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core import matching
-from core.matching import FREE_MAIL, email_keys, match_keys, normalise_domain, normalise_email
+from core.enrich import matching
+from core.enrich.matching import FREE_MAIL, email_keys, match_keys, normalise_domain, normalise_email
 
 NA = None
 
@@ -205,7 +205,7 @@ def test_given_network_blocked_when_matching_then_public_suffix_list_works_offli
         "import socket\n"
         "def refuse(*a, **k):\n    raise OSError('network used')\n"
         "socket.socket = refuse; socket.create_connection = refuse; socket.getaddrinfo = refuse\n"
-        "from core.matching import normalise_domain\n"
+        "from core.enrich.matching import normalise_domain\n"
         "assert normalise_domain('shop.acme.co.uk') == ('acme.co.uk', None)\n"
         "assert normalise_domain('x.acme.github.io') == ('acme.github.io', None)\n"
         "print('offline ok')\n"

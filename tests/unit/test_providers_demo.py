@@ -6,8 +6,8 @@ import sys
 
 import pandas as pd
 
-from core.providers import DemoProvider, Provider
-from core.providers.demo import OFF_PICKLIST_INDUSTRIES, SALESFORCE_INDUSTRIES
+from core.enrich.providers import DemoProvider, Provider
+from core.enrich.providers.demo import OFF_PICKLIST_INDUSTRIES, SALESFORCE_INDUSTRIES
 
 DOMAINS = [f"company{i}.com" for i in range(2000)]
 
@@ -21,7 +21,7 @@ def test_given_same_domains_when_looked_up_twice_in_any_order_then_identical_pro
 
 def test_given_another_process_when_looked_up_then_same_profile() -> None:
     code = (
-        "from core.providers import DemoProvider\n"
+        "from core.enrich.providers import DemoProvider\n"
         "row = DemoProvider().lookup(['company7.com', 'company8.com']).iloc[0]\n"
         "print(row['category.industry'], row['metrics.employees'], row['phone'], sep='|')\n"
     )

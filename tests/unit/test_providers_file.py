@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from core.providers import FileProvider, Provider, ProviderFileError
+from core.enrich.providers import FileProvider, Provider, ProviderFileError
 
 
 def _write(tmp_path: Path, name: str, content: bytes) -> Path:
@@ -25,10 +25,10 @@ def _error(source: object, filename: str | None = None) -> ProviderFileError:
 
 def test_given_good_csv_when_loaded_then_keys_normalised_and_columns_typed(tmp_path: Path) -> None:
     path = _write(tmp_path, "firmo.csv", (
-        "domain,category.industry,metrics.employees,metrics.annualRevenue,metrics.employeesRange,tech\n"
-        "https://www.Acme.com/about,Software,\"1,200\",\"$5,000,000\",1K-5K,salesforce; hubspot\n"
-        "globex.co.uk,Retail,,,,\n"
-    ).encode())
+        b"domain,category.industry,metrics.employees,metrics.annualRevenue,metrics.employeesRange,tech\n"
+        b"https://www.Acme.com/about,Software,\"1,200\",\"$5,000,000\",1K-5K,salesforce; hubspot\n"
+        b"globex.co.uk,Retail,,,,\n"
+    ))
     provider = FileProvider(path)
     assert isinstance(provider, Provider) and provider.key_kind == "domain"
     frame = provider.lookup(["acme.com", "globex.co.uk", "unknown.io"])

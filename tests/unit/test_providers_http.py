@@ -17,9 +17,9 @@ import diskcache
 import pandas as pd
 import pytest
 
-from core.providers import HttpProvider, Provider, ProviderHttpError
-from core.providers.base import flatten
-from core.providers.ratelimit import TokenBucket
+from core.enrich.providers import HttpProvider, Provider, ProviderHttpError
+from core.enrich.providers.base import flatten
+from core.enrich.providers.ratelimit import TokenBucket
 
 SECRET = "sk_live_7fQ2-very-secret-key"
 

@@ -1,7 +1,7 @@
 """Snapshot files: REST pages and Bulk CSV pages become typed Arrow batches; an incremental merge replaces and drops by Id."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +15,7 @@ SCHEMA = files.schema_for(FIELDS)
 
 
 def _records(*rows: tuple) -> list[dict]:
-    return [dict(zip(FIELDS, row)) for row in rows]
+    return [dict(zip(FIELDS, row, strict=True)) for row in rows]
 
 
 def _write(path: Path, *parts: pa.RecordBatch | pa.Table) -> files.SnapshotWriter:
@@ -56,7 +56,7 @@ def test_given_pages_written_when_committed_then_rows_ids_and_newest_stamp_are_k
                                   b'"001B","B","2","2","false","2026-03-01T10:00:00.000Z"\n', SCHEMA)
     writer = _write(tmp_path / "s.arrow", first, second)
     assert writer.rows == 2
-    assert writer.newest == datetime(2026, 3, 1, 10, tzinfo=timezone.utc)
+    assert writer.newest == datetime(2026, 3, 1, 10, tzinfo=UTC)
     assert files.id_set(writer.ids).to_pylist() == ["001A", "001B"]
     frame = files.to_frame(files.read_table(tmp_path / "s.arrow"))
     assert list(frame.index) == ["001A", "001B"]

@@ -1,10 +1,10 @@
 """Shared data for the SOQL tests (no tests here): an in-memory Catalog of a dozen Leads, two Accounts, three Users."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime
 
-NOW = datetime(2024, 6, 15, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2024, 6, 15, 12, 0, 0, tzinfo=UTC)
 
 
 def lead_id(n: int) -> str:

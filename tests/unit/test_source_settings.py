@@ -30,7 +30,7 @@ def test_given_an_http_source_when_saved_and_tried_then_the_key_travels_sealed_a
     assert chosen.kind == "http" and chosen.key_hint == "••••-key" and chosen.rate_per_minute == 120
     assert SECRET not in repr(chosen) and SECRET not in repr(engine.enrichment_source("demo", base=tmp_path))
     found = engine.try_source("demo", "https://www.acme.com/pricing", base=tmp_path)
-    assert dict(zip(found["attribute"], found["value"]))["name"] == "Acme" and set(found["key"]) == {"acme.com"}
+    assert dict(zip(found["attribute"], found["value"], strict=True))["name"] == "Acme" and set(found["key"]) == {"acme.com"}
     assert server.auth_headers == [f"Bearer {SECRET}"] and all(SECRET not in p for p in server.paths)
     assert SECRET.encode() not in (tmp_path / "console.sqlite3").read_bytes()
     kept = engine.use_http_source("demo", url_template=server.url, api_key=None, rate_per_minute=60, actor=OPERATOR,
@@ -63,7 +63,7 @@ def test_given_a_good_file_when_chosen_then_it_is_kept_in_the_data_dir_and_try_i
     kept = list((tmp_path / "sources").rglob("*.csv"))
     assert len(kept) == 1 and kept[0].read_bytes() == good
     found = engine.try_source("demo", "jane@globex.com", base=tmp_path)
-    assert dict(zip(found["attribute"], found["value"]))["metrics.employees"] == "12"
+    assert dict(zip(found["attribute"], found["value"], strict=True))["metrics.employees"] == "12"
     assert engine.try_source("demo", "nobody.com", base=tmp_path).empty
     with pytest.raises(BadInput, match="not a usable domain"):
         engine.try_source("demo", "not a domain", base=tmp_path)

@@ -10,8 +10,8 @@ import pytest
 from cryptography.fernet import Fernet
 
 from core import engine
+from core.connect.tokens import TokenRecord, TokenStore
 from core.errors import ConsoleError, Reconnect
-from core.tokens import TokenRecord, TokenStore
 from tests.fixtures.tokens import damage_record
 
 
