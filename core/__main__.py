@@ -1,4 +1,4 @@
-"""`python -m core`: connect, list and disconnect orgs from a terminal or a scheduler (honours CONSOLE_DATA_DIR)."""
+"""`python -m core`: orgs, snapshots, mappings and enrichment sources from a terminal or a scheduler (CONSOLE_DATA_DIR)."""
 from __future__ import annotations
 
 import argparse
@@ -6,6 +6,7 @@ import getpass
 import json
 import os
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -59,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     demo_cmd.add_argument("action", choices=["start", "status", "stop"])
     _add_diagnose(sub)
     _add_run_commands(sub)
+    _add_data_commands(sub)
     return parser
 
 
@@ -229,6 +231,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _diagnose(args)
         if args.command in ("runs", "resume"):
             return int(args.handler(args))
+        if args.command in _DATA_COMMANDS:
+            return _DATA_COMMANDS[args.command](args)
         if args.command == "disconnect":
             return _disconnect(args)
         return _demo(args)
@@ -317,6 +321,167 @@ def _diagnose(args: argparse.Namespace) -> int:
             print(f"Wrote {target}: deploy it with `sf project deploy start` and assign it to {report.username}.",
                   file=sys.stderr)
     return 1 if report.failures() else 0
+
+
+
+# ---- snapshot, mapping and source commands (issue 12) --------------------------------------------------------------
+def _add_data_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """`snapshot`, `mapping export|import|lint|history` and `source show|demo|file|http|try`."""
+    snap = sub.add_parser("snapshot", help="the shared snapshot of an object's records (pulled when older than 4 h)")
+    snap.add_argument("--connection", required=True)
+    snap.add_argument("--object", required=True, choices=list(engine.SNAPSHOT_OBJECTS))
+    snap.add_argument("--refresh", action="store_true", help="pull now, whatever its age (operators)")
+    snap.add_argument("--json", action="store_true", help="print the summary as JSON")
+    mapping = sub.add_parser("mapping", help="export, import, lint or list the history of a mapping")
+    verbs = mapping.add_subparsers(dest="verb", required=True)
+    export = verbs.add_parser("export", help="print the current mapping as JSON (or write it to --output)")
+    export.add_argument("--connection", required=True)
+    export.add_argument("--object", required=True, choices=list(engine.SNAPSHOT_OBJECTS))
+    export.add_argument("--output", type=Path)
+    imported = verbs.add_parser("import", help="save a mapping JSON file as the next version")
+    imported.add_argument("file", type=Path)
+    imported.add_argument("--connection", required=True)
+    imported.add_argument("--object", required=True, choices=list(engine.SNAPSHOT_OBJECTS))
+    imported.add_argument("--note", default="imported from the command line")
+    lint = verbs.add_parser("lint", help="check a mapping against the org's describe or a schema directory")
+    lint.add_argument("--object", required=True, choices=list(engine.SNAPSHOT_OBJECTS))
+    where = lint.add_mutually_exclusive_group(required=True)
+    where.add_argument("--connection")
+    where.add_argument("--schema-dir", type=Path, help="describe JSON exports (sf sobject describe --json), <Object>.json")
+    lint.add_argument("--file", type=Path, help="the mapping to check (default: the saved one, else the defaults)")
+    lint.add_argument("--json", action="store_true")
+    history = verbs.add_parser("history", help="saved versions: who, when, what changed")
+    history.add_argument("--connection", required=True)
+    history.add_argument("--object", required=True, choices=list(engine.SNAPSHOT_OBJECTS))
+    source = sub.add_parser("source", help="show or choose a connection's enrichment source, or try it")
+    kinds = source.add_subparsers(dest="verb", required=True)
+    for verb, text in (("show", "the source in use"), ("demo", "use the built-in demo data")):
+        kinds.add_parser(verb, help=text).add_argument("--connection", required=True)
+    upload = kinds.add_parser("file", help="use your CSV or Parquet file (checked first)")
+    upload.add_argument("file", type=Path)
+    upload.add_argument("--connection", required=True)
+    http = kinds.add_parser("http", help="use an HTTP JSON API (the key is read from --api-key-env or a prompt)")
+    http.add_argument("--connection", required=True)
+    http.add_argument("--url-template", required=True, help="e.g. https://company.clearbit.com/v2/companies/find?domain={domain}")
+    http.add_argument("--api-key-env", help="name of the environment variable holding the key (never the key itself)")
+    http.add_argument("--rate", type=float, default=600, help="requests per minute (default 600)")
+    http.add_argument("--auth", default="bearer", help="bearer | basic | header:X-Api-Key")
+    http.add_argument("--kind", default="company", choices=["company", "person", "combined"])
+    attempt = kinds.add_parser("try", help="look one domain or email up in the source")
+    attempt.add_argument("value")
+    attempt.add_argument("--connection", required=True)
+
+
+def _snapshot_summary(snap: engine.Snapshot) -> dict[str, object]:
+    out: dict[str, object] = {k: v for k, v in asdict(snap).items() if k not in ("fields", "failure", "file")}
+    out["fields"] = [name for name, _ in snap.fields]
+    out["age_seconds"] = snap.age()
+    out["next_refresh_at"] = snap.next_refresh_at
+    out["version"] = snap.version if snap.available else None
+    out["failure"] = asdict(snap.failure) if snap.failure else None
+    return out
+
+
+def _snapshot(args: argparse.Namespace) -> int:
+    started = time.time()
+    shown = []
+
+    def progress(done: int, total: int) -> None:
+        shown.append(done)
+        print(f"\r{args.object}: {done:,} of {total:,} records", end="", file=sys.stderr, flush=True)
+
+    snap = engine.snapshot(args.connection, args.object, actor=_actor() if args.refresh else None,
+                           refresh=args.refresh, progress=progress)
+    if shown:
+        print(file=sys.stderr)
+    failed = snap.failure is not None and snap.failure.at >= started
+    if args.json:
+        print(json.dumps(_snapshot_summary(snap), indent=2))
+    elif snap.available:
+        print(f"{args.object} snapshot of {args.connection!r}: {snap.records:,} records from "
+              f"{engine.describe_age(snap.age())} ago ({snap.kind} pull over {snap.method}, {snap.api_calls} API calls); "
+              f"next refresh in {engine.describe_age((snap.next_refresh_at or 0) - time.time())}")
+        for note in snap.notes:
+            print(f"  note: {note}")
+    if snap.failure is not None:
+        print(f"error: the last refresh failed: {snap.failure.message}\nfix: {snap.failure.fix}\n"
+              f"next try in {engine.describe_age(snap.failure.retry_at - time.time())}"
+              + (" (the previous records are kept)" if snap.available else ""), file=sys.stderr)
+    return 1 if failed or not snap.available else 0
+
+
+def _mapping(args: argparse.Namespace) -> int:
+    if args.verb == "export":
+        text = engine.mapping(args.connection, args.object)[0].to_json()
+        if args.output:
+            args.output.write_text(text, encoding="utf-8")
+        else:
+            print(text, end="")
+        return 0
+    if args.verb == "import":
+        plan = engine.parse_mapping(_read_text(args.file), args.object)
+        saved = engine.save_mapping(args.connection, args.object, plan, actor=_actor(), note=args.note)
+        print(f"{args.object} mapping of {args.connection!r} is version {saved.version} "
+              f"(saved by {saved.saved_by} at {saved.saved_at}): " + "; ".join(saved.changes))
+        return 0
+    if args.verb == "history":
+        for item in engine.mapping_history(args.connection, args.object):
+            print(f"v{item.version}  {item.saved_at}  {item.saved_by}  {item.note}\n    " + "\n    ".join(item.changes))
+        return 0
+    if args.file:
+        plan = engine.parse_mapping(_read_text(args.file), args.object)
+    else:
+        plan = engine.mapping(args.connection, args.object)[0] if args.connection else engine.default_mapping(args.object)
+    payload = (engine.schema_describe(args.schema_dir, args.object) if args.schema_dir
+               else engine.describe(args.connection, args.object))
+    findings = engine.lint_mapping(plan, payload)
+    if args.json:
+        print(json.dumps([asdict(f) for f in findings], indent=2))
+    else:
+        for f in findings:
+            print(f"{f.level:<8} {f.field:<24} {f.message}\n{'':<33} fix: {f.fix}")
+        print(f"{len(plan.fields)} entries, {sum(f.level == 'error' for f in findings)} error(s), "
+              f"{sum(f.level == 'warning' for f in findings)} warning(s)")
+    return 1 if any(f.level == "error" for f in findings) else 0
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConsoleError(f"{path} cannot be read ({exc}).", fix="Check the path; the file must be UTF-8 JSON.",
+                           cause="usage") from None
+
+
+def _source(args: argparse.Namespace) -> int:
+    if args.verb == "try":
+        found = engine.try_source(args.connection, args.value)
+        print(found.to_string(index=False) if len(found) else f"The source has no data for {args.value!r}.")
+        return 0
+    if args.verb == "demo":
+        chosen = engine.use_demo_source(args.connection, actor=_actor())
+    elif args.verb == "file":
+        try:
+            data = args.file.read_bytes()
+        except OSError as exc:
+            raise ConsoleError(f"{args.file} cannot be read ({exc.strerror}).", fix="Check the path.", cause="usage") from None
+        try:
+            chosen = engine.use_file_source(args.connection, data, args.file.name, actor=_actor())
+        except engine.SourceFileError as exc:
+            print(exc.problems.to_string(index=False), file=sys.stderr)
+            raise
+    elif args.verb == "http":
+        key = os.environ.get(args.api_key_env, "") if args.api_key_env else getpass.getpass("API key: ")
+        chosen = engine.use_http_source(args.connection, url_template=args.url_template, api_key=key,
+                                        rate_per_minute=args.rate, auth=args.auth, kind=args.kind, actor=_actor())
+    else:
+        chosen = engine.enrichment_source(args.connection)
+    print(f"{args.connection}: {chosen.label}" + (f", key {chosen.key_hint}" if chosen.key_hint else "")
+          + (f" (set by {chosen.updated_by} at {chosen.updated_at})" if chosen.updated_by else ""))
+    return 0
+
+
+_DATA_COMMANDS = {"snapshot": _snapshot, "mapping": _mapping, "source": _source}
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ Every function finds the data directory through settings.data_dir() (CONSOLE_DAT
 """
 from __future__ import annotations
 
+import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -14,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from core import cache as shared_cache
 from core import errors, settings
@@ -41,12 +44,20 @@ from core.connect.login import (
 )
 from core.connect.names import check as check_connection_name
 from core.connect.tokens import TokenRecord, TokenStore
-from core.enrich.mapping import Mapping, default_mapping
-from core.enrich.providers.demo import DemoProvider
+from core.enrich import mapping as mappings
+from core.enrich import mapping_table, matching
+from core.enrich import sources as enrich_sources
+from core.enrich.mapping import Mapping, MappingError
+from core.enrich.mapping_lint import Finding
+from core.enrich.providers import Provider
+from core.enrich.sources import SourceFileError, SourceSettings
 from core.errors import ConsoleError, Reconnect
 from core.fields import FieldSpec, field_specs
 from core.fields import field_specs as _field_specs
+from core.logs import mappings as saved_mappings
 from core.logs import runs as _runlog
+from core.logs import sources as saved_sources
+from core.logs.mappings import MappingVersion
 from core.permissions import collect as _perm_collect
 from core.permissions import permset as _perm_set
 from core.permissions import report as _perm_report
@@ -56,7 +67,10 @@ from core.permissions.model import Context as _PermContext
 from core.permissions.report import Report
 from core.roles import Actor, require_operator
 from core.salesforce import OrgClient
+from core.sync import diff
+from core.sync import snapshot as snapshots
 from core.sync import writer as _writer
+from core.sync.snapshot import Policy, Snapshot
 
 __all__ = [
     "Actor", "ApiUsage", "ConnectedApp", "ConnectionInfo", "ConsoleError", "Environment", "Health",
@@ -75,6 +89,14 @@ def _info(store: TokenStore, name: str) -> ConnectionInfo | None:
     except Reconnect:  # cannot be decrypted: listed as unreadable (check_health says why), kept until replaced
         return unreadable_info(name)
     return info_from(record) if record else None
+
+
+def _require_actor(actor: Actor | None, action: str) -> None:
+    """An action that changes something needs someone who may act: no actor at all is refused, like a viewer."""
+    if actor is None:
+        raise errors.NotAllowed(f"Only an operator can {action}, and no one was named as acting.",
+                                fix="Pass the acting operator (actor=engine.Actor(identity)).", cause="no_actor")
+    require_operator(actor, action)
 
 
 def connections(*, base: Path | None = None) -> list[ConnectionInfo]:
@@ -245,7 +267,6 @@ def disconnect(name: str, *, actor: Actor, force: bool = False, base: Path | Non
 # --- Preview (issue 13): the cells a sync would write, shared by every viewer of the same data --------------------
 
 PREVIEW_OBJECTS: tuple[str, ...] = ("Account", "Lead", "Contact")
-_KEY_FIELDS = ("Website", "Email", "Name", "Company", "LastName", "OwnerId")
 _previews: dict[tuple, preview_.Preview] = {}
 _previews_guard = threading.Lock()
 
@@ -261,40 +282,40 @@ class PreviewView:
     mapping: Mapping
 
 
-def _preview_records(client: OrgClient, sobject: str, fields: list[str]) -> tuple[pd.DataFrame, datetime]:
-    """The records a preview judges: Id, the mapped fields, the key and name fields and OwnerId, as readable."""
-    readable = set(field_specs(client.describe(sobject)))
-    columns = list(dict.fromkeys(["Id", *(f for f in [*fields, *_KEY_FIELDS] if f in readable)]))
-    rows = [row for page in client.query_pages(f"SELECT {', '.join(columns)} FROM {sobject}") for row in page]
-    frame = pd.DataFrame(rows, columns=["attributes", *columns]).drop(columns="attributes").set_index("Id")
-    return frame, datetime.now(UTC)
-
-
 def preview(name: str, sobject: str, *, base: Path | None = None) -> PreviewView:
     """What a sync of `sobject` would do for connection `name`: every (record, field) cell with its verdict.
 
-    Nothing is written. The mapping is the default for the object and the source the demo source; one
-    preview per connection, object and data version is kept in this process, so viewers share it.
+    Nothing is written. The records come from the shared snapshot (pulled when older than 4 hours), the
+    mapping is the connection's saved one (else the defaults) and the source the connection's own. One preview
+    per snapshot version, mapping and source is kept in this process, so every viewer shares it.
     """
     if sobject not in PREVIEW_OBJECTS:
         raise errors.BadInput(f"There is no preview for {sobject!r}.",
                               fix=f"Choose one of {', '.join(PREVIEW_OBJECTS)}.", cause="unknown_object")
     root = settings.data_dir(base)
-    client = open_client(name, base=root)
-    plan = default_mapping(sobject)
-    specs = field_specs(client.describe(sobject))
-    provider = DemoProvider()
-    key = (root, name, sobject, plan.to_json(), provider.name)
+    snap = snapshot(name, sobject, base=root)
+    if snap.fetched_at is None:
+        failure = snap.failure
+        raise errors.RetryLater(f"The {sobject} records of {name!r} could not be read yet"
+                                + (f": {failure.message}" if failure else "."),
+                                fix=failure.fix if failure else "Try again in a minute.", cause="no_snapshot")
+    plan, _ = mapping(name, sobject, base=root)
+    source = enrichment_source(name, base=root)
+    key = (root, name, sobject, snapshot_version(snap, base=root), repr(source))
     with _previews_guard:
         cached = _previews.get(key)
     if cached is not None:
         return cached
-    current, fetched_at = _preview_records(client, sobject, list(plan.field_names()))
+    specs = field_specs(describe(name, sobject, base=root))
+    current = snapshot_frame(snap, base=root)
     for missing in (f for f in plan.field_names() if f not in current.columns):
-        current[missing] = pd.Series(pd.NA, index=current.index, dtype="string")  # unreadable: no_access
-    view = PreviewView(preview_.build(current, sobject, plan, provider, specs), fetched_at, client.instance_url,
-                       provider.name, plan)
+        current[missing] = pd.Series(pd.NA, index=current.index, dtype="string")  # not readable: no_access
+    provider = source_provider(name, base=root)
+    view = PreviewView(preview_.build(current, sobject, plan, provider, specs),
+                       datetime.fromtimestamp(snap.fetched_at, UTC), open_client(name, base=root).instance_url,
+                       source.label, plan)
     with _previews_guard:
+        _previews.clear() if len(_previews) > 8 else None
         _previews[key] = view
     return view
 
@@ -367,13 +388,13 @@ def diagnosis_fields(name: str, *, base: Path | None = None) -> tuple[dict[str, 
                                                                      dict[str, tuple[str, ...]]]:
     """(mapped fields, matching fields) per object that the diagnosis checks for a connection.
 
-    The mapping is the connection's saved one when it exists, else mapping.default_mapping. Saved mappings
-    arrive with core/logs; until then this is the one place to point at them.
+    The mapping is the connection's saved one when it exists, else the object's default mapping.
     """
-    from core.enrich import mapping, matching  # pandas-heavy: imported when a diagnosis needs them
+    from core.enrich import mapping as rules
+    from core.enrich import matching  # pandas-heavy: imported when a diagnosis needs them
 
-    mapped = {obj: mapping.default_mapping(obj).field_names() for obj in mapping.SUPPORTED_OBJECTS}
-    matched = {obj: matching.key_fields(obj) for obj in mapping.SUPPORTED_OBJECTS}
+    mapped = {obj: connection_mapping(name, obj, base=base)[0].field_names() for obj in rules.SUPPORTED_OBJECTS}
+    matched = {obj: matching.key_fields(obj) for obj in rules.SUPPORTED_OBJECTS}
     return mapped, matched
 
 
@@ -414,7 +435,7 @@ def diagnose(name: str, *, use_case: str = "enrichment", force: bool = False, ac
     """
     use_case = _use_case(use_case)
     if force:
-        require_operator(actor or Actor(None), "run the permission check again")
+        _require_actor(actor, "run the permission check again")
     root = settings.data_dir(base)
     info = connection(name, base=root)
     if info is None or not info.readable:
@@ -570,3 +591,290 @@ def _not_revoked(exc: ConsoleError) -> ConsoleError:
                      fix=exc.fix + " Or disconnect with force to forget it locally (then revoke it in "
                      "Salesforce: Setup → Connected Apps OAuth Usage).", retry_safe=exc.retry_safe,
                      cause=exc.cause, health=exc.health)
+# ---- Snapshot, enrichment source and mapping (issue 12) ------------------------------------------------------------
+# The shared 4-hour snapshot of Account / Lead / Contact records per connection, the enrichment source chosen per
+# connection, and the mapping with its history. Refresh, source changes and mapping saves are operator actions.
+
+
+
+__all__ += [
+    "Finding", "Mapping", "MappingVersion", "Policy", "Snapshot", "SourceFileError", "SourceSettings", "SNAPSHOT_OBJECTS",
+    "default_mapping", "describe", "describe_age", "enrichment_source", "lint_mapping", "mapping", "mapping_checks",
+    "mapping_from_rows", "mapping_history", "mapping_rows", "mapping_sample", "parse_mapping", "restore_mapping",
+    "save_mapping", "schema_describe", "snapshot", "snapshot_frame", "snapshot_status", "snapshot_table",
+    "snapshot_version", "source_provider", "try_source", "use_demo_source", "use_file_source", "use_http_source",
+]
+
+SNAPSHOT_OBJECTS: tuple[str, ...] = mappings.SUPPORTED_OBJECTS
+KEY_FIELDS: dict[str, tuple[str, ...]] = {
+    "Account": ("Id", "Name", "Website", "OwnerId", "CreatedDate", "SystemModstamp"),
+    "Lead": ("Id", "Name", "Company", "Email", "Website", "OwnerId", "CreatedDate", "SystemModstamp"),
+    "Contact": ("Id", "Name", "Email", "AccountId", "OwnerId", "CreatedDate", "SystemModstamp"),
+}
+"""Read with every snapshot besides the mapped fields: Id, what matching reads, the record's name, owner and dates."""
+describe_age = snapshots.describe_age
+
+
+def _object(sobject: str) -> str:
+    if sobject not in SNAPSHOT_OBJECTS:
+        raise errors.BadInput(f"{sobject!r} is not an object the console enriches.",
+                              fix=f"Use one of {', '.join(SNAPSHOT_OBJECTS)}.", cause="bad_object")
+    return sobject
+
+
+def describe(name: str, sobject: str, *, refresh: bool = False, base: Path | None = None) -> dict:
+    """The connected user's describe of an object, cached for a day (the full-pull period) or until `refresh`,
+    so an incremental refresh never spends a call on it."""
+    root = settings.data_dir(base)
+    store, key = shared_cache.cache(root), ("describe", name, _object(sobject))
+    kept = store.get(key)
+    if kept is not None and not refresh and time.time() - kept[0] < Policy.from_env().full_every:
+        return kept[1]
+    payload = open_client(name, base=root).describe(sobject)
+    store.set(key, (time.time(), payload), tag=shared_cache.connection_tag(name))
+    return payload
+
+
+def _wanted(name: str, sobject: str, root: Path) -> tuple[str, ...]:
+    """Key fields, then the fields of the current mapping, each once."""
+    return tuple(dict.fromkeys([*KEY_FIELDS[sobject], *mapping(name, sobject, base=root)[0].field_names()]))
+
+
+def snapshot(name: str, sobject: str, *, actor: Actor | None = None, refresh: bool = False,
+             progress: Callable[[int, int], None] | None = None, base: Path | None = None) -> Snapshot:
+    """The shared snapshot of `sobject` for a connection: pulled when older than 4 hours (whoever asks, once for
+    all processes), or now when an operator asks to `refresh`. A failed pull leaves the previous records in
+    place and is described on the result (`failure`: why, the fix, the next try)."""
+    if refresh:
+        _require_actor(actor, "refresh snapshots")
+    root = settings.data_dir(base)
+    wanted = _wanted(name, _object(sobject), root)
+
+    def visible() -> dict[str, str]:
+        last = snapshots.status(root, name, sobject)
+        stale = refresh or (last is not None and last.failure is not None and last.failure.cause == "bad_query")
+        types = {f["name"]: str(f.get("type") or "string") for f in describe(name, sobject, refresh=stale,
+                                                                                 base=root).get("fields") or []}
+        return {field: types[field] for field in wanted if field in types}
+
+    return snapshots.get(root, name, sobject, wanted, lambda: open_client(name, base=root), visible,
+                         policy=Policy.from_env(), force=refresh, progress=progress)
+
+
+def snapshot_status(name: str, sobject: str, *, base: Path | None = None) -> Snapshot | None:
+    """The snapshot as last recorded (age, records, next refresh, last failure) without calling the org."""
+    return snapshots.status(settings.data_dir(base), name, _object(sobject))
+
+
+def snapshot_table(snap: Snapshot, *, columns: list[str] | None = None, base: Path | None = None) -> pa.Table:
+    """A snapshot's records as an Arrow table (memory-mapped)."""
+    return snapshots.table(settings.data_dir(base), snap, columns)
+
+
+def snapshot_frame(snap: Snapshot, *, columns: list[str] | None = None, base: Path | None = None) -> pd.DataFrame:
+    """A snapshot's records as pandas indexed by Id."""
+    return snapshots.frame(settings.data_dir(base), snap, columns)
+
+
+def snapshot_version(snap: Snapshot, *, base: Path | None = None) -> str:
+    """What a preview is cached on: the snapshot's fetch time and fields, and the current mapping's hash."""
+    plan, _ = mapping(snap.connection, snap.sobject, base=base)
+    return f"{snap.version}:{saved_mappings.digest(plan.to_json())[:12]}"
+
+
+def enrichment_source(name: str, *, base: Path | None = None) -> SourceSettings:
+    """The connection's enrichment source (the demo source until one is chosen); the API key only as a hint."""
+    return enrich_sources.settings_of(name, saved_sources.get(name, base=settings.data_dir(base)))
+
+
+def use_demo_source(name: str, *, actor: Actor, base: Path | None = None) -> SourceSettings:
+    """Enrich this connection's records from the built-in demo data."""
+    require_operator(actor, "change the enrichment source")
+    row = saved_sources.put(saved_sources.SourceRow(name, "demo", updated_by=actor.name), base=settings.data_dir(base))
+    return enrich_sources.settings_of(name, row)
+
+
+def use_file_source(name: str, data: bytes, filename: str, *, actor: Actor, base: Path | None = None) -> SourceSettings:
+    """Enrich from the operator's CSV or Parquet file, checked first (SourceFileError with its row errors, and
+    nothing changed, when it cannot be used) and kept in the data directory."""
+    require_operator(actor, "change the enrichment source")
+    root = settings.data_dir(base)
+    checked = enrich_sources.check_file(data, filename)
+    path = enrich_sources.store_file(root, name, data, filename)
+    row = saved_sources.SourceRow(name, "file", {"path": str(path.relative_to(root)), "name": filename,
+                                                 "rows": len(checked.frame), "key_kind": checked.key_kind},
+                                  updated_by=actor.name)
+    return enrich_sources.settings_of(name, saved_sources.put(row, base=root))
+
+
+def use_http_source(name: str, *, url_template: str, api_key: str | None, rate_per_minute: float = 600,
+                    auth: str = "bearer", kind: str = "company", actor: Actor, base: Path | None = None) -> SourceSettings:
+    """Enrich from an HTTP JSON API. The key is sealed with the token store's key and never shown again in full;
+    an empty `api_key` keeps the saved one."""
+    require_operator(actor, "change the enrichment source")
+    root = settings.data_dir(base)
+    enrich_sources.check_http(url_template, rate_per_minute, auth, kind)
+    old = saved_sources.get(name, base=root)
+    if api_key:
+        secret, hint = TokenStore(root).seal({"api_key": api_key}), enrich_sources.key_hint(api_key)
+    elif old is not None and old.kind == "http" and old.secret:
+        secret, hint = old.secret, old.key_hint
+    else:
+        raise errors.BadInput("An HTTP source needs an API key.", fix="Paste the vendor's API key.", cause="source_key")
+    row = saved_sources.SourceRow(name, "http", {"url_template": url_template, "rate_per_minute": float(rate_per_minute),
+                                                 "auth": auth, "kind": kind}, secret, hint, actor.name)
+    return enrich_sources.settings_of(name, saved_sources.put(row, base=root))
+
+
+def source_provider(name: str, *, base: Path | None = None) -> Provider:
+    """The enrichment source of a connection as a Provider (lookup(keys) -> attributes by key)."""
+    root = settings.data_dir(base)
+    row = saved_sources.get(name, base=root)
+    key = None
+    if row is not None and row.kind == "http" and row.secret:
+        key = (TokenStore(root).unseal(row.secret) or {}).get("api_key")
+        if not key:
+            raise Reconnect("The saved API key of the enrichment source cannot be decrypted (another secret key?).",
+                            fix="Enter the API key again on the Mapping page.", cause="source_key_unreadable")
+    return enrich_sources.provider(row, api_key=key, root=root, cache=shared_cache.cache(root))
+
+
+def try_source(name: str, value: str, *, base: Path | None = None) -> pd.DataFrame:
+    """Look one domain, website or email up in the connection's source: key, attribute, value of what came back."""
+    return enrich_sources.try_lookup(source_provider(name, base=base), value)
+
+
+def default_mapping(sobject: str) -> Mapping:
+    """The mapping to start from for Account, Lead or Contact."""
+    return mappings.default_mapping(_object(sobject))
+
+
+def mapping(name: str, sobject: str, *, base: Path | None = None) -> tuple[Mapping, MappingVersion | None]:
+    """The connection's current mapping of an object and its saved version (None: the defaults, never saved)."""
+    saved = saved_mappings.latest(name, _object(sobject), base=settings.data_dir(base))
+    return (Mapping.from_json(saved.body), saved) if saved else (default_mapping(sobject), None)
+
+
+connection_mapping = mapping
+
+
+def parse_mapping(text: str, sobject: str | None = None) -> Mapping:
+    """Read mapping JSON (an import); anything malformed, or for another object, raises BadInput with the fix."""
+    try:
+        plan = Mapping.from_json(text)
+    except MappingError as exc:
+        raise errors.BadInput(f"The mapping cannot be read: {exc.message}.", fix=exc.fix, cause="bad_mapping") from None
+    if sobject is not None and plan.sobject != sobject:
+        raise errors.BadInput(f"This mapping is for {plan.sobject}, not {sobject}.",
+                              fix=f"Import it for {plan.sobject}, or change its \"sobject\".", cause="bad_mapping")
+    return plan
+
+
+def mapping_rows(plan: Mapping) -> pd.DataFrame:
+    """The mapping as an editable table: attribute, field, transform, options (JSON text)."""
+    return mapping_table.rows(plan)
+
+
+def mapping_from_rows(sobject: str, rows: pd.DataFrame, placeholders: tuple[str, ...] | None = None) -> Mapping:
+    """An edited table back as a Mapping; a bad row raises BadInput naming the row and the fix."""
+    try:
+        return mapping_table.from_rows(_object(sobject), rows,
+                                       placeholders if placeholders is not None else default_mapping(sobject).placeholders)
+    except MappingError as exc:
+        raise errors.BadInput(f"The mapping cannot be used: {exc.message}.", fix=exc.fix, cause="bad_mapping") from None
+
+
+def lint_mapping(plan: Mapping, describe_payload: dict) -> list[Finding]:
+    """The linter's findings for a mapping against a describe (the org's, or one loaded from a schema directory)."""
+    return mappings.lint(plan, describe_payload)
+
+
+def mapping_checks(plan: Mapping, describe_payload: dict) -> pd.DataFrame:
+    """The mapping table with the linter's findings beside each row ('check')."""
+    return mapping_table.with_findings(plan, lint_mapping(plan, describe_payload))
+
+
+def schema_describe(schema_dir: Path, sobject: str) -> dict:
+    """A describe payload from a directory of describe JSON exports (`sf sobject describe --json`, plain or wrapped)."""
+    path = Path(schema_dir) / f"{sobject}.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise errors.BadInput(f"{path} cannot be read as a describe export ({exc}).",
+                              fix=f"Export it with: sf sobject describe --sobject {sobject} --json > {path}",
+                              cause="bad_schema") from None
+    data = data["result"] if isinstance(data, dict) and isinstance(data.get("result"), dict) else data
+    if not isinstance(data, dict) or "fields" not in data:
+        raise errors.BadInput(f"{path} is not an sObject describe (no 'fields').",
+                              fix=f"Export it with: sf sobject describe --sobject {sobject} --json", cause="bad_schema")
+    return data
+
+
+def save_mapping(name: str, sobject: str, plan: Mapping, *, actor: Actor, note: str = "",
+                 base: Path | None = None) -> MappingVersion:
+    """Save the mapping as the connection's next version (who, when, what changed); an unchanged mapping is not
+    saved again. The next snapshot pulls any newly mapped field in full."""
+    require_operator(actor, "save mappings")
+    if plan.sobject != _object(sobject):
+        raise errors.BadInput(f"This mapping is for {plan.sobject}, not {sobject}.", fix="Save it for its own object.",
+                              cause="bad_mapping")
+    saved, _ = saved_mappings.save(name, sobject, plan.to_json(), saved_by=actor.name, note=note,
+                                   baseline=default_mapping(sobject).to_json(), base=settings.data_dir(base))
+    return saved
+
+
+def mapping_history(name: str, sobject: str, *, base: Path | None = None) -> list[MappingVersion]:
+    """Every saved version of a connection's mapping of an object, newest first."""
+    return saved_mappings.history(name, _object(sobject), base=settings.data_dir(base))
+
+
+def restore_mapping(name: str, sobject: str, version: int, *, actor: Actor, base: Path | None = None) -> MappingVersion:
+    """Make an earlier version current again, saved as a new version that says where it came from."""
+    require_operator(actor, "restore mappings")
+    root = settings.data_dir(base)
+    old = saved_mappings.version(name, _object(sobject), version, base=root)
+    if old is None:
+        raise errors.BadInput(f"There is no version {version} of the {sobject} mapping.", fix="Pick one from the history.",
+                              cause="no_such_version")
+    saved, _ = saved_mappings.save(name, sobject, old.body, saved_by=actor.name, note=f"restored version {version}",
+                                   restored_from=version, base=root)
+    return saved
+
+
+def _enrichment(records: pd.DataFrame, sobject: str, source: Provider) -> tuple[pd.DataFrame, pd.Series]:
+    """Attributes per record (company by domain key; person by email for Leads and Contacts) and each record's key."""
+    keys = matching.match_keys(records, sobject)["key"]
+    company = source.lookup(keys.dropna().tolist())
+    found = company.reindex(keys.astype(object).where(keys.notna(), None).tolist()).set_axis(records.index)
+    if sobject in ("Lead", "Contact"):
+        emails = matching.email_keys(records)
+        person = source.lookup(emails.dropna().tolist())
+        person = person[[c for c in person.columns if c.startswith("person.")]]
+        found = found.join(person.reindex(emails.astype(object).where(emails.notna(), None).tolist())
+                           .set_axis(records.index)[[c for c in person.columns if c not in found.columns]])
+    return found, keys
+
+
+def mapping_sample(name: str, sobject: str, plan: Mapping, *, rows: int = 5, base: Path | None = None) -> pd.DataFrame:
+    """What `rows` real records from the snapshot would receive under `plan`: one row per (record, mapped field)
+    with the record's name, key, current and proposed value, and the guard's verdict and reason."""
+    root = settings.data_dir(base)
+    snap = snapshot(name, sobject, base=root)
+    if not snap.available:
+        why = snap.failure.message if snap.failure else "it has not been pulled yet"
+        raise errors.ConsoleError(f"There are no {sobject} records to sample: {why}",
+                                  fix=snap.failure.fix if snap.failure else "Refresh the snapshot.", cause="no_snapshot")
+    head = snapshots.sample(root, snap, 200)
+    enrichment, keys = _enrichment(head, sobject, source_provider(name, base=root))
+    known = enrichment.notna().any(axis=1) & keys.notna()
+    chosen = head.index[known.to_numpy()][:rows].append(head.index[(keys.notna() & ~known).to_numpy()])[:rows]
+    read = [f for f in plan.field_names() if f in head.columns]
+    proposed, _ = mappings.apply(plan, enrichment.loc[chosen], field_specs(describe(name, sobject, base=root)))
+    cells = diff.compute(head.loc[chosen, read], proposed[read], field_specs(describe(name, sobject, base=root)),
+                         plan.placeholders)
+    label = "Company" if sobject == "Lead" else "Name"
+    names = head.loc[chosen, label] if label in head.columns else pd.Series(chosen, index=chosen)
+    cells.insert(0, "record", pd.array(names.reindex(cells["Id"]).to_numpy(), dtype="string"))
+    cells.insert(2, "key", pd.array(keys.reindex(cells["Id"]).to_numpy(), dtype="string"))
+    order = pd.Series(range(len(chosen)), index=chosen).reindex(cells["Id"]).to_numpy()
+    return cells.iloc[order.argsort(kind="stable")].reset_index(drop=True)

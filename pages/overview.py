@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import engine
-from ui import badges, connection_view, frame
+from ui import badges, connection_view, frame, settings, snapshot_view
 from ui.text import code, plain
 
 frame.ensure_router()
@@ -51,8 +51,10 @@ for info in sorted(infos, key=lambda i: (i.name != current, i.name)):
             st.page_link("pages/permissions.py", label="Open Permissions" if all(last.values()) else
                          "Check permissions (not checked yet)", icon=":material/verified_user:",
                          query_params={"connection": info.name})
+        # -- snapshots and enrichment source (issue 12): age, records, next refresh per object; no API call --
+        if info.readable:
+            snapshot_view.overview_block(info, settings.actor())
 
 st.subheader("Coming next")
-st.caption("Snapshot age and next refresh (the shared 4-hour refresh of records from Salesforce), the last runs "
-           "with what they wrote and skipped, and problems found — these appear here as the preview, sync and "
-           "logs parts land.")
+st.caption("The last runs with what they wrote and skipped, and problems found — these appear here as the "
+           "preview, sync and logs parts land.")

@@ -81,7 +81,7 @@ def test_given_a_connection_when_overview_opens_then_health_org_user_and_api_usa
     used, limit = demo_org.api_usage()
     progress_text = at.get("progress")[0].proto.text
     assert f"of {limit:,}" in progress_text
-    assert "Snapshot age" in text
+    assert "Enrichment source:" in text  # and the snapshot table per object (tests/app/test_mapping_page.py)
 
 
 def test_given_environments_that_contradict_their_orgs_when_overview_opens_then_each_warns_and_badges_the_org(

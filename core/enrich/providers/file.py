@@ -35,12 +35,15 @@ _SAVE_AS_CSV = "Export it as CSV (UTF-8) or Parquet, with a 'domain' or 'email' 
 class ProviderFileError(ProviderError):
     """A first-party file that cannot be used as it is: what is wrong, how to fix it, and the rows concerned.
 
-    rows are spreadsheet row numbers for CSV (row 1 is the header) and 1-based record numbers for Parquet.
+    rows are spreadsheet row numbers for CSV (row 1 is the header) and 1-based record numbers for Parquet;
+    details holds (row, what is wrong with it) for each row concerned, for a table of row errors.
     """
 
-    def __init__(self, message: str, fix: str, rows: list[int] | None = None) -> None:
+    def __init__(self, message: str, fix: str, rows: list[int] | None = None,
+                 details: list[tuple[int, str]] | None = None) -> None:
         super().__init__(message, fix)
         self.rows = list(rows or [])
+        self.details = sorted(details or [(r, message) for r in self.rows])
 
 
 def _list_rows(rows: Sequence[int], limit: int = 20) -> str:
@@ -194,18 +197,21 @@ def load_first_party(source: str | Path | bytes | BinaryIO, filename: str | None
     row_of = pd.Series(np.arange(len(frame)) + first_row, index=frame.index)
     keys, problems = _normalise_keys(_text(frame[key_col]), kind)
     found: list[tuple[str, str, list[int]]] = []
+    details: list[tuple[int, str]] = []
 
     blank = keys.isna() & problems.eq("blank").fillna(False)
     if blank.any():
         rows = row_of[blank].tolist()
         found.append((f"No {key_col} on {_rows(unit, rows)}.",
                       f"Fill in the {key_col} or delete those {unit}s.", rows))
+        details += [(r, f"no {key_col}") for r in rows]
     invalid = keys.isna() & ~blank
     if invalid.any():
         rows = row_of[invalid].tolist()
         examples = "; ".join(f"{unit} {r}: {p}" for r, p in zip(rows[:5], problems[invalid].tolist()[:5], strict=False))
         found.append((f"Invalid {key_col} on {_rows(unit, rows)}: {examples}.",
                       f"Correct the {key_col} values (a domain like acme.com, or an address like jane@acme.com).", rows))
+        details += [(r, f"invalid {key_col}: {p}") for r, p in zip(rows, problems[invalid].tolist(), strict=True)]
     dup = keys.notna() & keys.duplicated(keep=False)
     if dup.any():
         groups = row_of[dup].groupby(keys[dup], sort=True).apply(list)
@@ -213,6 +219,7 @@ def load_first_party(source: str | Path | bytes | BinaryIO, filename: str | None
         rows = sorted(row_of[dup].tolist())
         found.append((f"Duplicate {key_col} (after normalising): {listing}.",
                       "Keep one row per key: merge or delete the duplicates.", rows))
+        details += [(r, f"duplicate {key_col} {k}") for r, k in zip(row_of[dup].tolist(), keys[dup].tolist(), strict=True)]
 
     attributes: dict[str, pd.Series] = {}
     for column in frame.columns:
@@ -225,6 +232,7 @@ def load_first_party(source: str | Path | bytes | BinaryIO, filename: str | None
                 samples = ", ".join(repr(v) for v in frame[column][bad].head(3).tolist())
                 found.append((f"Column {column} must hold numbers; not a number on {_rows(unit, rows)} ({samples}).",
                               f"Write plain numbers in {column} (for example 1200 or 1,200), or leave the cell empty.", rows))
+                details += [(r, f"{column}: {v!r} is not a number") for r, v in zip(rows, frame[column][bad].tolist(), strict=True)]
             attributes[column] = numbers
         elif column in LIST_PATHS and not frame[column].map(lambda v: isinstance(v, (list, np.ndarray))).any():
             attributes[column] = _text(frame[column]).str.split(r"\s*[;,|]\s*", regex=True)
@@ -235,7 +243,8 @@ def load_first_party(source: str | Path | bytes | BinaryIO, filename: str | None
 
     if found:
         message = "\n".join(f[0] for f in found) if len(found) > 1 else found[0][0]
-        raise ProviderFileError(message, "\n".join(dict.fromkeys(f[1] for f in found)), sorted(set(sum((f[2] for f in found), []))))
+        raise ProviderFileError(message, "\n".join(dict.fromkeys(f[1] for f in found)),
+                                sorted(set(sum((f[2] for f in found), []))), details)
     if kind == "domain":
         attributes["domain"] = keys
     out = pd.DataFrame(attributes, index=frame.index)
