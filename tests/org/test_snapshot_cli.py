@@ -76,7 +76,7 @@ def test_given_a_refresh_failing_half_way_from_the_cli_then_exit_1_with_why_and_
         connected: Any, console_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CONSOLE_SNAPSHOT_FULL_HOURS", "0")  # every refresh is a full pull, three pages of Leads
     assert engine.snapshot("demo", "Lead").available
-    connected.faults.add(method="GET", path=r"/query/[^/]+$", status=503, error_code="SERVER_UNAVAILABLE")
+    connected.faults.add(method="GET", path=r"/query/.", status=503, error_code="SERVER_UNAVAILABLE")
     failed = cli(console_data_dir, "snapshot", "--connection", "demo", "--object", "Lead", "--refresh")
     assert failed.returncode == 1
     assert "error: the last refresh failed" in failed.stderr and "fix:" in failed.stderr
