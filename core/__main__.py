@@ -61,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_diagnose(sub)
     _add_run_commands(sub)
     _add_data_commands(sub)
+    _add_sync_commands(sub)
     return parser
 
 
@@ -230,6 +231,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "diagnose":
             return _diagnose(args)
         if args.command in ("runs", "resume"):
+            return int(args.handler(args))
+        if args.command in ("sync", "schedule"):
             return int(args.handler(args))
         if args.command in _DATA_COMMANDS:
             return _DATA_COMMANDS[args.command](args)
@@ -482,6 +485,116 @@ def _source(args: argparse.Namespace) -> int:
 
 
 _DATA_COMMANDS = {"snapshot": _snapshot, "mapping": _mapping, "source": _source}
+
+
+# ---- sync and schedule (issue 13, item 5): triggers, dry runs, automatic apply ----------------------------------
+EXIT_ERROR = 2
+"""The exit code of sync / schedule when they could not run (the message and its fix on stderr)."""
+
+
+def _add_sync_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """`sync` (one trigger, a dry run unless --apply) and `schedule` (the due syncs every 4 hours)."""
+    cmd = sub.add_parser("sync", help="sync one trigger's records: a dry run (verdict counts and cost) unless --apply")
+    cmd.add_argument("--connection", required=True)
+    cmd.add_argument("--object", required=True, choices=list(engine.PREVIEW_OBJECTS))
+    cmd.add_argument("--trigger", default="new", choices=list(engine.SYNC_TRIGGERS),
+                     help="new: created since the last run; changed: Website or Email changed since then; "
+                     "backfill: every record; refresh: last enriched more than 30 days ago (default: new)")
+    cmd.add_argument("--apply", action="store_true", help="write the fill cells (operators); exit 1 when the run is "
+                     "interrupted or cells failed")
+    cmd.add_argument("--strict", action="store_true", help="one conditional PATCH per record (small runs)")
+    cmd.add_argument("--json", action="store_true")
+    cmd.set_defaults(handler=_sync)
+    sched = sub.add_parser("schedule", help="run the due syncs every 4 hours; applies only where automatic apply is on")
+    sched.add_argument("--once", action="store_true", help="run one round and exit (for cron)")
+    sched.add_argument("--connection", help="only this connection")
+    sched.add_argument("--object", choices=list(engine.PREVIEW_OBJECTS), help="only this object")
+    sched.add_argument("--auto-apply", nargs=3, metavar=("NAME", "OBJECT", "on|off"),
+                       help="switch automatic apply for a connection and object (operators), then exit")
+    sched.add_argument("--json", action="store_true")
+    sched.set_defaults(handler=_schedule)
+
+
+def _failed(exc: ConsoleError, as_json: bool) -> int:
+    print(json.dumps(as_dict(exc), indent=2) if as_json else f"error: {exc.message}\nfix: {exc.fix}", file=sys.stderr)
+    return EXIT_NOT_ALLOWED if isinstance(exc, NotAllowed) else EXIT_ERROR
+
+
+def _sync_lines(result: engine.SyncResult) -> list[str]:
+    cost = result.cost
+    head = (f"{result.connection}/{result.sobject} {result.trigger}: {result.records:,} records in scope "
+            f"(snapshot of {result.snapshot_at[:19].replace('T', ' ')} UTC)")
+    verdicts = "verdicts: " + ", ".join(f"{k} {v:,}" for k, v in result.verdicts.items())
+    costs = (f"cost: {cost['records']:,} records to write, {cost['write_calls']} write + {cost['read_calls']} "
+             f"fresh-read calls = {cost['api_calls']} API calls")
+    lines = [head, verdicts, costs]
+    if result.run is not None and not result.run.dry_run:
+        lines.append(_run_line(result.run))
+        if result.run.message:
+            lines.append(f"    {result.run.message}")
+    elif not result.dry_run:
+        lines.append("nothing to write")
+    return lines
+
+
+def _sync_failed(result: engine.SyncResult) -> bool:
+    run = result.run
+    return run is not None and not run.dry_run and (run.state != "done" or run.counts.get("failed", 0) > 0)
+
+
+def _sync(args: argparse.Namespace) -> int:
+    try:
+        result = engine.sync(args.connection, args.object, trigger=args.trigger, apply=args.apply, strict=args.strict,
+                             actor=_actor())
+    except ConsoleError as exc:
+        return _failed(exc, args.json)
+    print(json.dumps(asdict(result), indent=2) if args.json else "\n".join(_sync_lines(result)))
+    return 1 if _sync_failed(result) else 0
+
+
+def _schedule(args: argparse.Namespace) -> int:
+    actor = _actor()
+    try:
+        if args.auto_apply:
+            name, sobject, state = args.auto_apply
+            if state not in ("on", "off"):
+                raise BadInput(f"Automatic apply is on or off, not {state!r}.", fix="Pass on or off.", cause="usage")
+            engine.set_auto_apply(name, sobject, state == "on", actor=actor)
+            print(f"Automatic apply for {name}/{sobject} is {state}; it is due at the next round.")
+            return 0
+        while True:
+            items = engine.schedule_round(actor=actor, only_connection=args.connection, only_object=args.object)
+            _print_round(items, args.json)
+            if args.once:
+                return _round_code(items)
+            time.sleep(max(60.0, engine.next_round_in()))
+    except ConsoleError as exc:
+        return _failed(exc, args.json)
+
+
+def _print_round(items: list[engine.ScheduleItem], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([asdict(i) for i in items], indent=2))
+        return
+    for item in items:
+        mode = "auto-apply on" if item.auto_apply else "auto-apply off"
+        print(f"{item.connection}/{item.sobject} ({mode}): {item.action}")
+        if item.result is not None:
+            print("\n".join(f"    {line}" for line in _sync_lines(item.result)))
+        if item.error is not None:
+            print(f"    error: {item.error.get('message')}\n    fix: {item.error.get('fix')}")
+    if not items:
+        print("No connections to sync. Connect one with: python -m core connect --env demo --username "
+              "integration@demo.test")
+
+
+def _round_code(items: list[engine.ScheduleItem]) -> int:
+    if any(i.action == "refused" for i in items):
+        return EXIT_NOT_ALLOWED
+    if any(i.action == "failed" for i in items):
+        return EXIT_ERROR
+    return 1 if any(i.result is not None and _sync_failed(i.result) for i in items) else 0
+# ---- end of sync and schedule ---------------------------------------------------------------------------------------
 
 
 if __name__ == "__main__":
