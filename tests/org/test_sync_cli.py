@@ -132,3 +132,23 @@ def test_given_a_viewer_when_sync_applies_or_switches_auto_apply_then_refused_wi
     assert _patches(org) == 0
     bad = cli(base, "sync", "--connection", "nope", "--object", "Lead")
     assert bad.returncode == 2 and "error:" in bad.stderr and "fix:" in bad.stderr
+
+
+def test_given_keys_recorded_by_an_applied_sync_when_a_website_and_an_email_change_then_changed_covers_only_them(
+        writer_org: tuple[Path, Any]) -> None:
+    base, org = writer_org
+    _a_manual_run(base)
+    first = engine.sync("demo", "Lead", trigger="new", apply=True, actor=WRITER, base=base)
+    assert first.records == 0 and first.run is None  # nothing new since the manual run: keys recorded, nothing sent
+    records = engine.preview("demo", "Lead", base=base).preview.records
+    with_key = [str(i) for i in records.index[records["key"].notna()][:2]]
+    org.edit_as("admin@demo.test", "Lead", with_key[0], {"Website": "https://www.moved-elsewhere.example"})
+    org.edit_as("admin@demo.test", "Lead", with_key[1], {"Email": "someone@new-employer.example"})
+    org.edit_as("admin@demo.test", "Lead", str(records.index[5]), {"Title": "Not a key change"})
+    engine.snapshot("demo", "Lead", actor=WRITER, refresh=True, base=base)
+
+    changed = engine.sync("demo", "Lead", trigger="changed", base=base)
+
+    assert changed.dry_run and changed.records == 2 and changed.run is not None and changed.run.dry_run
+    refresh = engine.sync("demo", "Lead", trigger="refresh", base=base)
+    assert refresh.records == 0  # the only write is minutes old
