@@ -570,3 +570,37 @@ def _not_revoked(exc: ConsoleError) -> ConsoleError:
                      fix=exc.fix + " Or disconnect with force to forget it locally (then revoke it in "
                      "Salesforce: Setup → Connected Apps OAuth Usage).", retry_safe=exc.retry_safe,
                      cause=exc.cause, health=exc.health)
+
+
+# --- undo a run (issue 14): clear what a run wrote, only where the field still holds exactly that value ------------
+from core.sync import undo as _undo  # noqa: E402 - kept with its block
+
+UndoPreview = _undo.UndoPreview
+__all__ += ["UndoPreview", "undo", "undo_preview"]
+
+
+def _undo_client(run_id: str, root: Path) -> tuple[Run, OrgClient, dict[str, FieldSpec]]:
+    found = _undo.undoable(root, run_id)
+    client = open_client(found.connection, base=root)
+    return found, client, _field_specs(client.describe(found.object))
+
+
+def undo_preview(run_id: str, *, base: Path | None = None) -> UndoPreview:
+    """What undoing a run would do now: per cell it wrote, the value written, the value the record holds now
+    (one fresh read per 2,000 records) and the action — `clear` where it still holds exactly that value,
+    `skipped_nonblank` where someone changed it since. Nothing is written; viewers may look too."""
+    root = settings.data_dir(base)
+    _found, client, specs = _undo_client(run_id, root)
+    return _undo.preview(client, run_id, specs, base=root)
+
+
+def undo(run_id: str, *, actor: Actor, options: WriteOptions | None = None,
+         progress: Callable[[WriteProgress], None] | None = None, base: Path | None = None) -> Run:
+    """Undo a finished run: a new run (trigger `undo`) that sets each value the run wrote back to blank where the
+    field still holds exactly that value on a fresh read, leaves a value changed since alone (`skipped_nonblank`,
+    both values in its message), and logs every cell. Operators only; `resume` continues an interrupted undo."""
+    require_operator(actor, "undo a run")
+    root = settings.data_dir(base)
+    _found, client, specs = _undo_client(run_id, root)
+    return _undo.start(client, run_id, specs, actor=actor, base=root, options=options, progress=progress)
+# --- end of the undo block ----------------------------------------------------------------------------------------
