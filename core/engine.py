@@ -604,3 +604,84 @@ def undo(run_id: str, *, actor: Actor, options: WriteOptions | None = None,
     _found, client, specs = _undo_client(run_id, root)
     return _undo.start(client, run_id, specs, actor=actor, base=root, options=options, progress=progress)
 # --- end of the undo block ----------------------------------------------------------------------------------------
+
+
+# --- who did what (issue 14): every state-changing action is refused to viewers in core and recorded with its actor ---
+import functools as _functools  # noqa: E402 - kept with its block
+import logging as _logging  # noqa: E402
+import sqlite3 as _sqlite3  # noqa: E402
+
+from core.errors import NotAllowed as _NotAllowed  # noqa: E402
+from core.logs import actions as _actions  # noqa: E402
+from core.roles import resolve as _resolve_role  # noqa: E402
+
+__all__ += ["ACTIONS", "actions"]
+_log = _logging.getLogger(__name__)
+
+
+def _recorded(action: str, target: Callable[[tuple, dict, Any], str | None],
+              only_if: Callable[[dict], bool] = lambda kwargs: True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Wrap an engine action so each call is recorded (done, refused or failed) with its actor and role."""
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @_functools.wraps(fn)
+        def recorded(*args: Any, **kwargs: Any) -> Any:
+            if not only_if(kwargs):
+                return fn(*args, **kwargs)
+            actor = kwargs.get("actor") or Actor(None)
+            outcome, detail, result = "done", None, None
+            try:
+                result = fn(*args, **kwargs)
+                if isinstance(result, Run):
+                    detail = f"run {result.id}: {result.state}"
+                return result
+            except _NotAllowed as exc:
+                outcome, detail = "refused", exc.message
+                raise
+            except Exception as exc:
+                outcome = "failed"
+                detail = exc.message if isinstance(exc, ConsoleError) else f"{type(exc).__name__}: {exc}"
+                raise
+            finally:
+                try:
+                    _actions.record(settings.data_dir(kwargs.get("base")), actor=actor.name,
+                                    role=_resolve_role(actor.identity).role, action=action,
+                                    target=target(args, kwargs, result), outcome=outcome, detail=detail)
+                except (_sqlite3.Error, OSError):  # the action stands; the record's loss is logged, never hidden
+                    _log.exception("could not record the %s action of %s", action, actor.name)
+        return recorded
+    return wrap
+
+
+def _first(args: tuple, kwargs: dict, result: Any) -> str | None:
+    return str(args[0]) if args else None
+
+
+def _connection_made(args: tuple, kwargs: dict, result: Any) -> str | None:
+    return getattr(result, "name", None) or kwargs.get("name") or (str(args[0]) if args else None)
+
+
+def _object(args: tuple, kwargs: dict, result: Any) -> str | None:
+    return f"{args[0]}/{args[1]}" if len(args) > 1 else None
+
+
+begin_login = _recorded("begin sign-in", _connection_made)(begin_login)
+complete_login = _recorded("connect", _connection_made)(complete_login)
+connect_password_demo = _recorded("connect", _connection_made)(connect_password_demo)
+connect_jwt = _recorded("connect", _connection_made)(connect_jwt)
+disconnect = _recorded("disconnect", _first)(disconnect)
+diagnose = _recorded("check permissions again", _first, only_if=lambda kwargs: bool(kwargs.get("force")))(diagnose)
+apply = _recorded("apply", _object)(apply)
+resume = _recorded("resume", _first)(resume)
+undo = _recorded("undo", _first)(undo)
+
+ACTIONS: tuple[str, ...] = ("begin_login", "complete_login", "connect_password_demo", "connect_jwt", "disconnect",
+                            "diagnose", "apply", "resume", "undo")
+"""Every engine function that changes state (connect, disconnect, check again, write): each refuses a viewer in
+core and is recorded with its actor. A new action (saving a mapping, a source, a refresh) belongs here too."""
+
+
+def actions(*, actor: str | None = None, action: str | None = None, limit: int = 100,
+            base: Path | None = None) -> pd.DataFrame:
+    """The latest recorded actions, newest first: time, actor, role, action, target, outcome, detail."""
+    return _actions.recent(settings.data_dir(base), actor=actor, action=action, limit=limit)
+# --- end of who did what --------------------------------------------------------------------------------------------
