@@ -573,10 +573,20 @@ def _not_revoked(exc: ConsoleError) -> ConsoleError:
 
 
 # --- undo a run (issue 14): clear what a run wrote, only where the field still holds exactly that value ------------
-from core.sync import undo as _undo  # noqa: E402 - kept with its block
+from core.logs import undo_log as _undo_log  # noqa: E402 - kept with its block
+from core.sync import undo as _undo  # noqa: E402
 
 UndoPreview = _undo.UndoPreview
-__all__ += ["UndoPreview", "undo", "undo_preview"]
+__all__ += ["UndoPreview", "undo", "undo_preview", "undoable_runs"]
+
+
+def undoable_runs(connection: str, sobject: str, *, limit: int = 20, base: Path | None = None) -> list[Run]:
+    """The latest finished runs of a connection and object that wrote something and were not undone yet, newest
+    first: what an Undo can be offered for. No org is called."""
+    root = settings.data_dir(base)
+    found = _runlog.list_runs(root, connection=connection, sobject=sobject, state="done", limit=limit * 2)
+    return [r for r in found if r.trigger != "undo" and r.counts.get("written") and not _undo_log.undoes(root, r.id)
+            ][:limit]
 
 
 def _undo_client(run_id: str, root: Path) -> tuple[Run, OrgClient, dict[str, FieldSpec]]:
