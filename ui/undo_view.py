@@ -66,7 +66,8 @@ def block(name: str, sobject: str, actor: engine.Actor, org_label: str) -> None:
         "field": st.column_config.TextColumn("Field"), "written": st.column_config.TextColumn("The run wrote"),
         "current": st.column_config.TextColumn("Holds now"), "action": st.column_config.TextColumn("Undo would"),
         "message": st.column_config.TextColumn("Why")})
-    st.caption(f"Judged on the records as they are now ({seen.api_calls:,} API calls to read them).")
+    calls = f"{seen.api_calls:,} API call" + ("" if seen.api_calls == 1 else "s")
+    st.caption(f"Judged on the records as they are now ({calls} to read them).")
     may_act = actor.role == "operator"
     if not may_act:
         st.info("Only operators can undo a run; you can see what it would do.", icon=":material/lock:")
