@@ -626,7 +626,7 @@ from core.logs import actions as _actions  # noqa: E402
 from core.roles import resolve as _resolve_role  # noqa: E402
 
 __all__ += ["ACTIONS", "actions"]
-_log = _logging.getLogger(__name__)
+_actions_log = _logging.getLogger(__name__)
 
 
 def _recorded(action: str, target: Callable[[tuple, dict, Any], str | None],
@@ -657,20 +657,20 @@ def _recorded(action: str, target: Callable[[tuple, dict, Any], str | None],
                                     role=_resolve_role(actor.identity).role, action=action,
                                     target=target(args, kwargs, result), outcome=outcome, detail=detail)
                 except (_sqlite3.Error, OSError):  # the action stands; the record's loss is logged, never hidden
-                    _log.exception("could not record the %s action of %s", action, actor.name)
+                    _actions_log.exception("could not record the %s action of %s", action, actor.name)
         return recorded
     return wrap
 
 
-def _first(args: tuple, kwargs: dict, result: Any) -> str | None:
+def _acted_on_first(args: tuple, kwargs: dict, result: Any) -> str | None:
     return str(args[0]) if args else None
 
 
-def _connection_made(args: tuple, kwargs: dict, result: Any) -> str | None:
+def _acted_on_connection(args: tuple, kwargs: dict, result: Any) -> str | None:
     return getattr(result, "name", None) or kwargs.get("name") or (str(args[0]) if args else None)
 
 
-def _object(args: tuple, kwargs: dict, result: Any) -> str | None:
+def _acted_on_object(args: tuple, kwargs: dict, result: Any) -> str | None:
     return f"{args[0]}/{args[1]}" if len(args) > 1 else None
 
 
@@ -678,27 +678,34 @@ def _object(args: tuple, kwargs: dict, result: Any) -> str | None:
 # a viewer in core (require_operator); a new action (and its test in tests/unit/test_who_may_act.py) belongs here.
 # Functions another room has not brought to this tree yet are skipped, so the table can name them ahead of time.
 _ACTION_TABLE: tuple[tuple[str, str, Callable[[tuple, dict, Any], str | None], Callable[[dict], bool]], ...] = (
-    ("begin_login", "begin sign-in", _connection_made, lambda kwargs: True),
-    ("complete_login", "connect", _connection_made, lambda kwargs: True),
-    ("connect_password_demo", "connect", _connection_made, lambda kwargs: True),
-    ("connect_jwt", "connect", _connection_made, lambda kwargs: True),
-    ("disconnect", "disconnect", _first, lambda kwargs: True),
-    ("diagnose", "check permissions again", _first, lambda kwargs: bool(kwargs.get("force"))),
-    ("snapshot", "refresh", _object, lambda kwargs: bool(kwargs.get("refresh"))),
-    ("use_demo_source", "change source", _first, lambda kwargs: True),
-    ("use_file_source", "change source", _first, lambda kwargs: True),
-    ("use_http_source", "change source", _first, lambda kwargs: True),
-    ("save_mapping", "save mapping", _object, lambda kwargs: True),
-    ("restore_mapping", "restore mapping", _object, lambda kwargs: True),
-    ("apply", "apply", _object, lambda kwargs: True),
-    ("resume", "resume", _first, lambda kwargs: True),
-    ("undo", "undo", _first, lambda kwargs: True),
+    ("begin_login", "begin sign-in", _acted_on_connection, lambda kwargs: True),
+    ("complete_login", "connect", _acted_on_connection, lambda kwargs: True),
+    ("connect_password_demo", "connect", _acted_on_connection, lambda kwargs: True),
+    ("connect_jwt", "connect", _acted_on_connection, lambda kwargs: True),
+    ("disconnect", "disconnect", _acted_on_first, lambda kwargs: True),
+    ("diagnose", "check permissions again", _acted_on_first, lambda kwargs: bool(kwargs.get("force"))),
+    ("snapshot", "refresh", _acted_on_object, lambda kwargs: bool(kwargs.get("refresh"))),
+    ("use_demo_source", "change source", _acted_on_first, lambda kwargs: True),
+    ("use_file_source", "change source", _acted_on_first, lambda kwargs: True),
+    ("use_http_source", "change source", _acted_on_first, lambda kwargs: True),
+    ("save_mapping", "save mapping", _acted_on_object, lambda kwargs: True),
+    ("restore_mapping", "restore mapping", _acted_on_object, lambda kwargs: True),
+    ("apply", "apply", _acted_on_object, lambda kwargs: True),
+    ("resume", "resume", _acted_on_first, lambda kwargs: True),
+    ("undo", "undo", _acted_on_first, lambda kwargs: True),
 )
 ACTIONS: tuple[str, ...] = tuple(name for name, *_ in _ACTION_TABLE if name in globals())
 """The state-changing engine functions in this tree: each refuses a viewer in core and is recorded with its actor."""
-for _name, _label, _target, _only_if in _ACTION_TABLE:
-    if _name in globals():
-        globals()[_name] = _recorded(_label, _target, _only_if)(globals()[_name])
+
+
+def _record_actions(names: dict[str, Any]) -> None:
+    """Replace each action of the table found in `names` (this module's globals) by its recorded version."""
+    for name, label, target, only_if in _ACTION_TABLE:
+        if name in names:
+            names[name] = _recorded(label, target, only_if)(names[name])
+
+
+_record_actions(globals())
 
 
 def actions(*, actor: str | None = None, action: str | None = None, limit: int = 100,
