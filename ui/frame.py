@@ -168,10 +168,11 @@ def _sign_in_control(provider: str | None, role: str) -> None:
     else:
         st.caption("Not signed in: you can read everything; sign in to act.")
         if st.button("Sign in", type="primary", icon=":material/login:", key="frame_sign_in"):
-            if provider:
-                st.login(provider)
-            else:
-                st.login()
+            try:
+                st.login(provider) if provider else st.login()
+            except Exception as exc:  # noqa: BLE001 - StreamlitAuthError: [auth] is incomplete; say what it says
+                st.error(f"Sign-in is not set up completely: {plain(str(exc))}", icon=":material/error:")
+                st.caption("Fix: complete [auth] in .streamlit/secrets.toml (README → Security).")
 
 
 def _single_user_banner(role: str) -> None:

@@ -77,3 +77,4 @@ def test_given_a_signed_in_user_when_connect_opens_then_email_and_role_shown_and
     assert _buttons(at, "Sign out") and not _buttons(at, "Sign in")
     disabled = {b.label: b.disabled for b in at.button if b.label in ("Connect", "Disconnect")}
     assert disabled == {"Connect": role == "viewer", "Disconnect": role == "viewer"}
+
