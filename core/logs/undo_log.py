@@ -38,10 +38,11 @@ def undoes(base: Path | None, run_id: str) -> list[runlog.Run]:
 
 
 def with_expected(base: Path | None, undo: runlog.Run, cells: pd.DataFrame) -> pd.DataFrame:
-    """An undo run's cells (`cell`, `record_id`, `field`, ...) with `expected`: the value the undone run wrote there."""
-    sql = ("SELECT c.cell, w.after FROM run_cells c JOIN log_rows w ON w.run_id = ? AND w.outcome = 'written' "
-           "AND w.record_id = c.record_id AND w.field = c.field WHERE c.run_id = ?")
-    with closing(db.connect(base)) as conn:
-        found = dict(conn.execute(sql, (str(undo.options.get("undo_of")), undo.id)).fetchall())
-    return cells.assign(expected=pd.Series([found.get(int(c)) for c in cells["cell"]], index=cells.index,
-                                           dtype=object))
+    """An undo run's cells (`record_id`, `field`, ...) with `expected`: the value the undone run wrote there.
+
+    One read of the undone run's written rows (by its run index), matched on (record, field) in pandas: a run
+    never plans a cell twice, so each undo cell finds at most one value."""
+    written = written_cells(base, str(undo.options.get("undo_of")))[["record_id", "field", "written"]]
+    found = cells[["record_id", "field"]].merge(written, on=["record_id", "field"], how="left")
+    expected = pd.Series(found["written"].to_numpy(dtype=object), index=cells.index, dtype=object)
+    return cells.assign(expected=expected.where(expected.notna(), None))
