@@ -3,6 +3,7 @@ person's later value left alone and reported, the undo logged as a run of its ow
 refused to viewers, and the same from the CLI."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -141,7 +142,6 @@ def test_given_a_finished_run_when_undone_from_the_cli_then_shown_first_and_done
     done = cli(base, "undo", run.id, "--yes", "--json")
 
     assert done.returncode == 0, done.stderr
-    import json
     undo_run = json.loads(done.stdout)
     assert (undo_run["trigger"], undo_run["state"], undo_run["counts"]["written"]) == ("undo", "done", 2)
     assert values(org, ids, "Title") == {ids[0]: None, ids[1]: "Kept", ids[2]: None}
