@@ -62,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_run_commands(sub)
     _add_data_commands(sub)
     _add_sync_commands(sub)
+    _add_undo(sub)
     return parser
 
 
@@ -218,6 +219,52 @@ def _resume(args: argparse.Namespace) -> int:
 # --- end of runs and resume -----------------------------------------------------------------------------------
 
 
+# --- undo (issue 14): python -m core undo RUN_ID [--yes] [--json] ---------------------------------------------
+def _add_undo(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """`undo RUN_ID` shows what undoing a run would do; with --yes it does it (operators only)."""
+    cmd = sub.add_parser("undo", help="set back to blank what a run wrote, where the field still holds that value "
+                         "(without --yes: only show what it would do)")
+    cmd.add_argument("run_id")
+    cmd.add_argument("--yes", action="store_true", help="undo now (otherwise only show what it would do)")
+    cmd.add_argument("--json", action="store_true")
+    cmd.set_defaults(handler=_undo)
+
+
+def _undo(args: argparse.Namespace) -> int:
+    """Without --yes: the preview (exit 0). With --yes: the undo run (exit 0 when done, 1 when interrupted)."""
+    if not args.yes:
+        seen = engine.undo_preview(args.run_id)
+        if args.json:
+            print(json.dumps({"run": asdict(seen.run), "counts": seen.counts, "api_calls": seen.api_calls,
+                              "cells": seen.cells.to_dict(orient="records")}, indent=2))
+            return 0
+        run = seen.run
+        print(f"Undo of run {run.id} ({run.connection}/{run.object}, {run.trigger} by {run.actor}, "
+              f"{run.started[:19].replace('T', ' ')}) would, judged on the records as they are now:")
+        print(f"  set back to blank: {seen.counts.get('clear', 0):,} cells")
+        print(f"  leave alone (changed since the run wrote them): {seen.counts.get('skipped_nonblank', 0):,} cells")
+        for other in ("skipped_no_access", "failed"):
+            if seen.counts.get(other):
+                print(f"  {other}: {seen.counts[other]:,} cells")
+        for row in seen.cells[seen.cells["action"] != "clear"].head(20).itertuples():
+            print(f"    {row.record_id} {row.field}: {row.message}")
+        print(f"({seen.api_calls} API calls to read the records.) To undo it: python -m core undo {run.id} --yes")
+        return 0
+
+    def show(p: engine.WriteProgress) -> None:
+        if not args.json and p.planned:
+            print(f"\r{p.settled:,}/{p.planned:,} cells settled", end="", file=sys.stderr, flush=True)
+
+    run = engine.undo(args.run_id, actor=_actor(), progress=show)
+    if not args.json:
+        print(file=sys.stderr)
+    print(json.dumps(asdict(run), indent=2) if args.json else _run_line(run))
+    if run.message and not args.json:
+        print(f"    {run.message}")
+    return 0 if run.state == "done" else 1
+# --- end of undo -------------------------------------------------------------------------------------------------
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; a ConsoleError prints its message and fix to stderr and exits 1 (77 when the role forbids it)."""
     args = _parser().parse_args(argv)
@@ -230,7 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _health(args)
         if args.command == "diagnose":
             return _diagnose(args)
-        if args.command in ("runs", "resume"):
+        if args.command in ("runs", "resume", "undo"):
             return int(args.handler(args))
         if args.command in ("sync", "schedule"):
             return int(args.handler(args))

@@ -5,7 +5,10 @@ Every function finds the data directory through settings.data_dir() (CONSOLE_DAT
 """
 from __future__ import annotations
 
+import functools as _functools
 import json
+import logging as _logging
+import sqlite3 as _sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -52,12 +55,15 @@ from core.enrich.mapping_lint import Finding
 from core.enrich.providers import Provider
 from core.enrich.sources import SourceFileError, SourceSettings
 from core.errors import ConsoleError, Reconnect
+from core.errors import NotAllowed as _NotAllowed
 from core.fields import FieldSpec, field_specs
 from core.fields import field_specs as _field_specs
+from core.logs import actions as _actions
 from core.logs import mappings as saved_mappings
 from core.logs import runs as _runlog
 from core.logs import sources as saved_sources
 from core.logs import sync_state as _sync_state
+from core.logs import undo_log as _undo_log
 from core.logs.mappings import MappingVersion
 from core.permissions import collect as _perm_collect
 from core.permissions import permset as _perm_set
@@ -67,10 +73,12 @@ from core.permissions.model import USE_CASES
 from core.permissions.model import Context as _PermContext
 from core.permissions.report import Report
 from core.roles import Actor, require_operator
+from core.roles import resolve as _resolve_role
 from core.salesforce import OrgClient
 from core.sync import diff
 from core.sync import snapshot as snapshots
 from core.sync import triggers as _triggers
+from core.sync import undo as _undo
 from core.sync import writer as _writer
 from core.sync.snapshot import Policy, Snapshot
 
@@ -1034,3 +1042,138 @@ def next_round_in(*, base: Path | None = None) -> float:
     waits = [SYNC_EVERY - (now - datetime.fromisoformat(last)).total_seconds() for _, last in rows.values() if last]
     return max(0.0, min(waits)) if waits else float(SYNC_EVERY)
 # --- end of sync triggers and the schedule ------------------------------------------------------------------------
+
+
+# --- undo a run (issue 14): clear what a run wrote, only where the field still holds exactly that value ------------
+
+UndoPreview = _undo.UndoPreview
+__all__ += ["UndoPreview", "undo", "undo_preview", "undoable_runs"]
+
+
+def undoable_runs(connection: str, sobject: str, *, limit: int = 20, base: Path | None = None) -> list[Run]:
+    """The latest finished runs of a connection and object that wrote something and were not undone yet, newest
+    first: what an Undo can be offered for. No org is called."""
+    root = settings.data_dir(base)
+    found = _runlog.list_runs(root, connection=connection, sobject=sobject, state="done", limit=limit * 2)
+    return [r for r in found if r.trigger != "undo" and r.counts.get("written") and not _undo_log.undoes(root, r.id)
+            ][:limit]
+
+
+def _undo_client(run_id: str, root: Path) -> tuple[Run, OrgClient, dict[str, FieldSpec]]:
+    found = _undo.undoable(root, run_id)
+    client = open_client(found.connection, base=root)
+    return found, client, _field_specs(client.describe(found.object))
+
+
+def undo_preview(run_id: str, *, base: Path | None = None) -> UndoPreview:
+    """What undoing a run would do now: per cell it wrote, the value written, the value the record holds now
+    (one fresh read per 2,000 records) and the action — `clear` where it still holds exactly that value,
+    `skipped_nonblank` where someone changed it since. Nothing is written; viewers may look too."""
+    root = settings.data_dir(base)
+    _found, client, specs = _undo_client(run_id, root)
+    return _undo.preview(client, run_id, specs, base=root)
+
+
+def undo(run_id: str, *, actor: Actor, options: WriteOptions | None = None,
+         progress: Callable[[WriteProgress], None] | None = None, base: Path | None = None) -> Run:
+    """Undo a finished run: a new run (trigger `undo`) that sets each value the run wrote back to blank where the
+    field still holds exactly that value on a fresh read, leaves a value changed since alone (`skipped_nonblank`,
+    both values in its message), and logs every cell. Operators only; `resume` continues an interrupted undo."""
+    require_operator(actor, "undo a run")
+    root = settings.data_dir(base)
+    _found, client, specs = _undo_client(run_id, root)
+    return _undo.start(client, run_id, specs, actor=actor, base=root, options=options, progress=progress)
+# --- end of the undo block ----------------------------------------------------------------------------------------
+
+
+# --- who did what (issue 14): every state-changing action is refused to viewers in core and recorded with its actor ---
+
+
+__all__ += ["ACTIONS", "actions"]
+_actions_log = _logging.getLogger(__name__)
+
+
+def _recorded(action: str, target: Callable[[tuple, dict, Any], str | None],
+              only_if: Callable[[dict], bool] = lambda kwargs: True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Wrap an engine action so each call is recorded (done, refused or failed) with its actor and role."""
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @_functools.wraps(fn)
+        def recorded(*args: Any, **kwargs: Any) -> Any:
+            if not only_if(kwargs):
+                return fn(*args, **kwargs)
+            actor = kwargs.get("actor") or Actor(None)
+            outcome, detail, result = "done", None, None
+            try:
+                result = fn(*args, **kwargs)
+                if isinstance(result, Run):
+                    detail = f"run {result.id}: {result.state}"
+                return result
+            except _NotAllowed as exc:
+                outcome, detail = "refused", exc.message
+                raise
+            except Exception as exc:
+                outcome = "failed"
+                detail = exc.message if isinstance(exc, ConsoleError) else f"{type(exc).__name__}: {exc}"
+                raise
+            finally:
+                try:
+                    _actions.record(settings.data_dir(kwargs.get("base")), actor=actor.name,
+                                    role=_resolve_role(actor.identity).role, action=action,
+                                    target=target(args, kwargs, result), outcome=outcome, detail=detail)
+                except (_sqlite3.Error, OSError):  # the action stands; the record's loss is logged, never hidden
+                    _actions_log.exception("could not record the %s action of %s", action, actor.name)
+        return recorded
+    return wrap
+
+
+def _acted_on_first(args: tuple, kwargs: dict, result: Any) -> str | None:
+    return str(args[0]) if args else None
+
+
+def _acted_on_connection(args: tuple, kwargs: dict, result: Any) -> str | None:
+    return getattr(result, "name", None) or kwargs.get("name") or (str(args[0]) if args else None)
+
+
+def _acted_on_object(args: tuple, kwargs: dict, result: Any) -> str | None:
+    return f"{args[0]}/{args[1]}" if len(args) > 1 else None
+
+
+# Every engine function that changes state, with how its record names it and what it acted on. Each one refuses
+# a viewer in core (require_operator); a new action (and its test in tests/unit/test_who_may_act.py) belongs here.
+# Functions another room has not brought to this tree yet are skipped, so the table can name them ahead of time.
+_ACTION_TABLE: tuple[tuple[str, str, Callable[[tuple, dict, Any], str | None], Callable[[dict], bool]], ...] = (
+    ("begin_login", "begin sign-in", _acted_on_connection, lambda kwargs: True),
+    ("complete_login", "connect", _acted_on_connection, lambda kwargs: True),
+    ("connect_password_demo", "connect", _acted_on_connection, lambda kwargs: True),
+    ("connect_jwt", "connect", _acted_on_connection, lambda kwargs: True),
+    ("disconnect", "disconnect", _acted_on_first, lambda kwargs: True),
+    ("diagnose", "check permissions again", _acted_on_first, lambda kwargs: bool(kwargs.get("force"))),
+    ("snapshot", "refresh", _acted_on_object, lambda kwargs: bool(kwargs.get("refresh"))),
+    ("use_demo_source", "change source", _acted_on_first, lambda kwargs: True),
+    ("use_file_source", "change source", _acted_on_first, lambda kwargs: True),
+    ("use_http_source", "change source", _acted_on_first, lambda kwargs: True),
+    ("save_mapping", "save mapping", _acted_on_object, lambda kwargs: True),
+    ("restore_mapping", "restore mapping", _acted_on_object, lambda kwargs: True),
+    ("apply", "apply", _acted_on_object, lambda kwargs: True),
+    ("resume", "resume", _acted_on_first, lambda kwargs: True),
+    ("undo", "undo", _acted_on_first, lambda kwargs: True),
+)
+ACTIONS: tuple[str, ...] = tuple(name for name, *_ in _ACTION_TABLE if name in globals())
+"""The state-changing engine functions in this tree: each refuses a viewer in core and is recorded with its actor."""
+
+
+def _record_actions(names: dict[str, Any]) -> None:
+    """Replace each action of the table found in `names` (this module's globals) by its recorded version."""
+    for name, label, target, only_if in _ACTION_TABLE:
+        if name in names:
+            names[name] = _recorded(label, target, only_if)(names[name])
+
+
+_record_actions(globals())
+
+
+def actions(*, actor: str | None = None, action: str | None = None, limit: int = 100,
+            base: Path | None = None) -> pd.DataFrame:
+    """The latest recorded actions, newest first: time, actor, role, action, target, outcome, detail."""
+    return _actions.recent(settings.data_dir(base), actor=actor, action=action, limit=limit)
+# --- end of who did what --------------------------------------------------------------------------------------------

@@ -49,6 +49,22 @@ def secrets_files() -> list[Path]:
 
 def _secrets_console() -> tuple[dict[str, Any], str]:
     """The [console] table of the last secrets.toml that has one, and that file's path ("" when none)."""
+    return _secrets_table("console")
+
+
+def sign_in_source() -> str:
+    """The secrets.toml whose [auth] table sets up sign-in (st.login, OIDC), or "" when none does.
+
+    With sign-in set up, identities come from it, so a browser not signed in never operates."""
+    try:
+        table, source = _secrets_table("auth")
+    except errors.ConsoleError:
+        return ""
+    return source if table else ""
+
+
+def _secrets_table(name: str) -> tuple[dict[str, Any], str]:
+    """The [name] table of the last secrets.toml that has one, and that file's path ("" when none)."""
     table: dict[str, Any] = {}
     source = ""
     for path in secrets_files():
@@ -60,8 +76,8 @@ def _secrets_console() -> tuple[dict[str, Any], str]:
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise errors.ConsoleError(f"{path} cannot be read ({exc}).", fix="Fix or remove the file.",
                                       cause="secrets_unreadable") from None
-        if isinstance(data.get("console"), dict):
-            table, source = data["console"], str(path)
+        if isinstance(data.get(name), dict):
+            table, source = data[name], str(path)
     return table, source
 
 
@@ -78,7 +94,9 @@ def _gates() -> list[tuple[str, str, Any]]:
     """Every role setting that is set, as (kind, where, value): kind "role" or "operators"."""
     console, source = _secrets_console()
     where = f"[console] in {source}"
-    found = [("role", "CONSOLE_ROLE", os.environ.get("CONSOLE_ROLE", "").strip() or None),
+    signing_in = sign_in_source()
+    found = [("signed_in", f"[auth] in {signing_in}", True if signing_in else None),
+             ("role", "CONSOLE_ROLE", os.environ.get("CONSOLE_ROLE", "").strip() or None),
              ("operators", "CONSOLE_OPERATORS", _listed(os.environ.get("CONSOLE_OPERATORS"))),
              ("role", f"role in {where}", str(console.get("role") or "").strip() or None),
              ("operators", f"operators in {where}", _listed(console.get("operators")))]
@@ -89,8 +107,9 @@ def resolve(identity: str | None) -> Role:
     """The role of `identity` (None: not signed in) from CONSOLE_ROLE, CONSOLE_OPERATORS and [console] in secrets.toml.
 
     Each setting that is set can only take the operator role away: a role setting must say
-    "operator", an operator list must name the identity (case-insensitive). With none set, everyone
-    is an operator (a console on one's own machine). A setting that cannot be read makes a viewer.
+    "operator", an operator list must name the identity (case-insensitive), and with sign-in set up
+    ([auth] in secrets.toml) an identity is needed at all. With none set, everyone is an operator (a
+    console on one's own machine: single-user mode). A setting that cannot be read makes a viewer.
     """
     try:
         gates = _gates()
@@ -98,6 +117,8 @@ def resolve(identity: str | None) -> Role:
         return Role("viewer", exc.message)
     who = (identity or "").strip().lower()
     for kind, where, value in gates:
+        if kind == "signed_in" and not who:
+            return Role("viewer", f"not signed in, and {where} sets up sign-in")
         if kind == "role" and str(value).lower() != "operator":
             said = str(value).lower()
             reason = f"{where} is {said!r}" + ("" if said in ROLES else ", which is neither 'operator' nor 'viewer'")

@@ -170,7 +170,7 @@ def start(data_dir: Path | None = None, *, seed: str = "demo", host: str = "127.
     certificate is issued at start by a fresh local CA whose PEM is written to <data_dir>/ca.pem."""
     from localorg import admin
     from localorg.api import bulk, bulk_ingest, composite, limits, replication, rest, tree, upsert
-    from localorg.auth import oauth
+    from localorg.auth import oauth, oidc
     from localorg.data.org import Org
 
     check_number("access_token_ttl", access_token_ttl, 0, MAX_TTL)   # before anything is created
@@ -194,6 +194,7 @@ def start(data_dir: Path | None = None, *, seed: str = "demo", host: str = "127.
     app = App(org, store, instance_url=instance_url, login_url=login_url)
     for module in (oauth, rest, composite, bulk, bulk_ingest, replication, limits, tree, upsert, admin):
         module.register(app)
+    oidc.register(app, data_dir)  # OpenID Connect: discovery, /id/keys, the ID-token signing key
     https.app = plain.app = app
     https.base_url, plain.base_url = instance_url, login_url
     threads = []

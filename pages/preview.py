@@ -7,7 +7,7 @@ import streamlit as st
 
 from core import engine
 from core.errors import ConsoleError
-from ui import frame, palette, settings, urlstate
+from ui import frame, palette, settings, undo_view, urlstate
 from ui.text import plain
 
 PAGE_SIZE = 200
@@ -220,3 +220,7 @@ for run in interrupted:
         except ConsoleError as error:
             st.error(error.message, icon=":material/error:")
             st.caption(f"Fix: {error.fix}")
+
+# --- undo a run (issue 14): until the Logs page holds the run history, the undo lives here ----------------------
+st.divider()
+undo_view.block(name, sobject, actor, org_label)

@@ -150,7 +150,40 @@ def sidebar() -> engine.ConnectionInfo | None:
             st.page_link("pages/connect.py", label="Connect an org", icon=":material/link:")
         role = settings.actor().role
         st.caption(f"Role: **{role}**" + ("" if role == "operator" else " (read only)"))
+        configured, provider = settings.sign_in()
+        if configured:
+            _sign_in_control(provider, role)
+    if not configured:
+        _single_user_banner(role)
     return info
+
+
+def _sign_in_control(provider: str | None, role: str) -> None:
+    """Sign in / Sign out in the sidebar ([auth] set up): who is signed in, and their role, from core's settings."""
+    email = settings.signed_in_email()
+    if email:
+        st.caption(f"Signed in as {plain(email)} · {role}")
+        if st.button("Sign out", icon=":material/logout:", key="frame_sign_out"):
+            st.logout()
+    else:
+        st.caption("Not signed in: you can read everything; sign in to act.")
+        if st.button("Sign in", type="primary", icon=":material/login:", key="frame_sign_in"):
+            try:
+                st.login(provider) if provider else st.login()
+            except Exception as exc:  # noqa: BLE001 - StreamlitAuthError: [auth] is incomplete; say what it says
+                st.error(f"Sign-in is not set up completely: {plain(str(exc))}", icon=":material/error:")
+                st.caption("Fix: complete [auth] in .streamlit/secrets.toml (README → Security).")
+
+
+def _single_user_banner(role: str) -> None:
+    """Without [auth] nobody signs in: say so on every page, and what it means for who can act."""
+    if role == "operator":
+        st.info("**Single-user mode:** no sign-in is set up, so anyone who can open this console can act on "
+                "Salesforce — connect, write, undo. To let only named people act, set up sign-in ([auth] in "
+                "secrets.toml) and list the operators (README → Security).", icon=":material/lock_open:")
+    else:
+        st.info("**Read only:** no sign-in is set up and this console's settings make everyone a viewer; "
+                "operators act from the command line (README → Security).", icon=":material/lock:")
 
 
 def show_error(error: ConsoleError, headline: str | None = None) -> None:

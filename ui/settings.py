@@ -77,6 +77,32 @@ def console_callback_url() -> str:
     return console_origin() + DEMO_CALLBACK_PATH
 
 
+def sign_in() -> tuple[bool, str | None]:
+    """Whether sign-in is set up ([auth] in secrets.toml, for st.login) and the provider to pass st.login.
+
+    The provider is None for the default one ([auth] holds client_id itself), else the first [auth.NAME] table
+    holding a client_id (e.g. [auth.salesforce]). Without [auth] the console runs in single-user mode.
+    """
+    try:
+        table = st.secrets.get("auth")
+    except Exception:  # noqa: BLE001 - no secrets.toml: nothing configured
+        return False, None
+    if not table or not hasattr(table, "get"):
+        return False, None
+    if table.get("client_id"):
+        return True, None
+    for key in table:
+        value = table.get(key)
+        if hasattr(value, "get") and value.get("client_id"):
+            return True, str(key)
+    return True, None  # incomplete: st.login says what is missing
+
+
+def signed_in_email() -> str | None:
+    """The email of the user signed in with st.login, or None."""
+    return _signed_in_email()
+
+
 def _signed_in_email() -> str | None:
     """The email of a user signed in with st.login, if the console is set up for it."""
     try:

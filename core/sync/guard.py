@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 
 from core.fields import FieldSpec
 from core.sync.guard_cells import Cells, take_sorted
-from core.sync.guard_values import is_numeric, to_bool, trimmed
+from core.sync.guard_values import is_numeric, numbers, text, to_arrow, to_bool, trimmed
 
 DEFAULT_PLACEHOLDERS: tuple[str, ...] = ("[[unknown]]",)
 VERDICTS: tuple[str, ...] = ("fill", "keep", "same", "no_data", "invalid", "no_access")
@@ -270,3 +270,28 @@ def may_write(current: object, proposed: object, spec: FieldSpec,
     frame = verdicts(pd.Series([current], dtype=object), pd.Series([proposed], dtype=object), spec, placeholders)
     verdict, reason = str(frame["verdict"].iloc[0]), str(frame["reason"].iloc[0])
     return verdict == "fill", verdict, reason
+
+
+def still_as_written(current: pd.Series, written: pd.Series, spec: FieldSpec) -> pd.Series:
+    """The undo's rule, the guard turned round: which cells still hold exactly the value a run wrote.
+
+    Only those may be set back to blank, so an undo takes back the console's own value and nothing a
+    person typed since. Exactly means the same text character for character (case and white space
+    count: "Acme" retyped as "ACME" is a person's value now), or, in a number field, the same number
+    (Salesforce answers 250 for the "250" written) and in a date or date/time field the same moment. A
+    blank never matches: nothing of the run's is left to take back. `written` is aligned to current's index.
+    """
+    if not current.index.equals(written.index):
+        written = written.reindex(current.index)
+    now, wrote = to_arrow(current), to_arrow(written)
+    same = to_bool(pc.equal(text(now), text(wrote)))
+    if spec.is_number:
+        with np.errstate(invalid="ignore"):
+            same |= numbers(now) == numbers(wrote)  # NaN (no number) never equals
+    elif spec.type in ("date", "datetime"):
+        parse = {"errors": "coerce", "format": "ISO8601", "utc": True}
+        moments = [pd.to_datetime(pd.Series(s.to_numpy(dtype=object), dtype=object).astype("string"), **parse)
+                   for s in (current, written)]
+        same |= (moments[0] == moments[1]).fillna(False).to_numpy(dtype=bool)
+    same &= ~is_blank(current, spec, ()).to_numpy()
+    return pd.Series(same, index=current.index, dtype=bool, name=current.name)

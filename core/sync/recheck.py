@@ -103,6 +103,69 @@ def decide(cells: pd.DataFrame, fresh: pd.DataFrame, specs: dict[str, FieldSpec]
     return Decision(send.reset_index(drop=True), final.reset_index(drop=True))
 
 
+# -- the undo: the same seam turned round (a cell is cleared only where it still holds the run's value) ----------
+UNDO_COLUMNS: tuple[str, ...] = (*SEND_COLUMNS, "expected")
+UNDO_CLEARED_MESSAGE = "The field is blank: the undo's clear landed (settled by reading the record)."
+UNDO_BLANK_MESSAGE = "Blank already: cleared since the run wrote it; nothing to take back."
+UNDO_NO_ACCESS_MESSAGE = "The field is not updateable by the connected user now; left as it is."
+
+
+def _changed(current: str | None, written: Any) -> str:
+    def short(value: Any) -> str:
+        value = str(value)
+        return repr(value if len(value) <= 80 else value[:77] + "...")
+    return f"Changed since the run wrote {short(written)}: holds {short(current)} now; left alone."
+
+
+def decide_undo(cells: pd.DataFrame, fresh: pd.DataFrame, specs: dict[str, FieldSpec],
+                placeholders: Sequence[str] = guard.DEFAULT_PLACEHOLDERS) -> Decision:
+    """Judge an undo's cells on the fresh read: which may be set back to blank now, and how the rest end.
+
+    cells: `cell`, `record_id`, `field`, `expected` (the value the undone run wrote) and `maybe_sent`.
+    The field still holds exactly the value written (guard.still_as_written) → send a blank (proposed None);
+    blank now → written when maybe_sent (our clear landed), else skipped_nonblank (cleared since); another
+    value → skipped_nonblank, naming both values; record gone → failed NOT_FOUND; field not read, not
+    described or not updateable → skipped_no_access. `send` carries `expected` on, for a retry's re-judging.
+    """
+    sends: list[pd.DataFrame] = []
+    finals: list[pd.DataFrame] = []
+    present = cells["record_id"].isin(fresh.index).to_numpy()
+    if (~present).any():
+        finals.append(_final(cells[~present], None, "failed", GONE_CODE, GONE_MESSAGE))
+    for name, group in cells[present].groupby("field", sort=False):
+        spec = specs.get(str(name))
+        if spec is None or name not in fresh.columns:
+            finals.append(_final(group, None, "skipped_no_access", None, UNREAD_MESSAGE))
+            continue
+        current = pd.Series(fresh[name].reindex(group["record_id"]).to_numpy(dtype=object), index=group.index,
+                            dtype=object)
+        before = pd.Series(_display(current), index=group.index, dtype=object)
+        ours = guard.still_as_written(current, group["expected"], spec).to_numpy()
+        blank = guard.is_blank(current, spec, placeholders).to_numpy()
+        maybe_sent = group["maybe_sent"].to_numpy(dtype=bool)
+        if not spec.updateable:
+            finals.append(_final(group, before.tolist(), "skipped_no_access", None, UNDO_NO_ACCESS_MESSAGE))
+            continue
+        if ours.any():
+            send = group.loc[ours, ["cell", "record_id", "field", "expected"]].assign(proposed=None)
+            send["before"] = before[ours]
+            sends.append(send.loc[:, list(UNDO_COLUMNS)])
+        settled, cleared = blank & maybe_sent, blank & ~maybe_sent
+        if settled.any():
+            finals.append(_final(group[settled], before[settled].tolist(), "written", None, UNDO_CLEARED_MESSAGE))
+        if cleared.any():
+            finals.append(_final(group[cleared], before[cleared].tolist(), "skipped_nonblank", None,
+                                 UNDO_BLANK_MESSAGE))
+        other = ~ours & ~blank
+        if other.any():
+            messages = [_changed(b, w) for b, w in zip(before[other], group.loc[other, "expected"], strict=True)]
+            finals.append(_final(group[other], before[other].tolist(), "skipped_nonblank", None, messages))
+    send = pd.concat(sends) if sends else pd.DataFrame(columns=list(UNDO_COLUMNS))
+    final = pd.concat(finals) if finals else pd.DataFrame(columns=list(FINAL_COLUMNS))
+    final["proposed"] = None  # an undo proposes a blank: the log's `after` is empty
+    return Decision(send.reset_index(drop=True), final.reset_index(drop=True))
+
+
 def json_value(proposed: str, spec: FieldSpec | None) -> Any:
     """The proposed text as the JSON value Salesforce expects: integers for int and long fields, numbers for
     the other numeric types, the text itself otherwise (the guard has already checked that it fits)."""
@@ -113,9 +176,10 @@ def json_value(proposed: str, spec: FieldSpec | None) -> Any:
 
 
 def payload(send: pd.DataFrame, specs: dict[str, FieldSpec]) -> list[dict[str, Any]]:
-    """One record per Id (first appearance order) with every field to write in it: the sObject Collections body."""
+    """One record per Id (first appearance order) with every field to write in it: the sObject Collections body.
+    A proposed None (an undo) is sent as null, which sets the field back to blank."""
     records: dict[str, dict[str, Any]] = {}
     for record_id, name, proposed in zip(send["record_id"], send["field"], send["proposed"], strict=True):
-        records.setdefault(str(record_id), {"id": str(record_id)})[str(name)] = json_value(str(proposed),
-                                                                                           specs.get(str(name)))
+        value = None if proposed is None else json_value(str(proposed), specs.get(str(name)))  # None: an undo's blank
+        records.setdefault(str(record_id), {"id": str(record_id)})[str(name)] = value
     return list(records.values())

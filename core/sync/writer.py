@@ -18,14 +18,16 @@ import pandas as pd
 from core import errors
 from core.fields import FieldSpec
 from core.logs import runs as runlog
+from core.logs import undo_log
 from core.roles import Actor, require_operator
+from core.sync import recheck
 from core.sync.runlock import run_lock
 from core.sync.writer_pass import Options, Pass, Progress
 
 if TYPE_CHECKING:
     from core.salesforce import OrgClient
 
-__all__ = ["Options", "Progress", "Target", "apply", "plan_cells", "reconcile", "resume"]
+__all__ = ["Options", "Progress", "Target", "apply", "plan_cells", "reconcile", "resume", "run_pass"]
 CRASHED = ("The process applying this run ended before it finished (it crashed or was stopped). Some cells may "
            "be pending — Resume settles them by reading the records, so nothing is written twice.")
 
@@ -110,7 +112,7 @@ def apply(client: OrgClient, cells: pd.DataFrame, specs: dict[str, FieldSpec], *
                                 options={"strict": options.strict})
         note(run.id)
         todo = plan.assign(cell=range(len(plan)), maybe_sent=False, pending=False)
-        return _pass(client, run, todo, specs, base=base, options=options, progress=progress)
+        return run_pass(client, run, todo, specs, base=base, options=options, progress=progress)
 
 
 def resume(client: OrgClient, run_id: str, specs: dict[str, FieldSpec], *, actor: Actor, base: Path | None = None,
@@ -135,18 +137,25 @@ def resume(client: OrgClient, run_id: str, specs: dict[str, FieldSpec], *, actor
             return run
         run = runlog.update_run(base, run.id, state="running", clear_message=True)
         todo = todo.assign(maybe_sent=todo["pending"])
-        return _pass(client, run, todo, specs, base=base, options=options, progress=progress)
+        decide = recheck.decide
+        if run.trigger == undo_log.UNDO_TRIGGER:  # an undo resumes as an undo: clear only what is still ours
+            todo, decide = undo_log.with_expected(base, run, todo), recheck.decide_undo
+        return run_pass(client, run, todo, specs, base=base, options=options, progress=progress, decide=decide)
 
 
-def _pass(client: OrgClient, run: runlog.Run, todo: pd.DataFrame, specs: dict[str, FieldSpec], *,
-          base: Path | None, options: Options, progress: Callable[[Progress], None] | None) -> runlog.Run:
-    """Run one pass and record how it ended (an unexpected error interrupts the run and is raised)."""
-    work = Pass(client, run, specs, base=base, options=options, progress=progress)
+def run_pass(client: OrgClient, run: runlog.Run, todo: pd.DataFrame, specs: dict[str, FieldSpec], *,
+             base: Path | None, options: Options, progress: Callable[[Progress], None] | None,
+             decide: Callable[..., recheck.Decision] = recheck.decide) -> runlog.Run:
+    """Run one pass over `todo` and record how it ended (an unexpected error interrupts the run and is raised).
+
+    `decide` judges the cells on each fresh read: recheck.decide for an apply, recheck.decide_undo for an undo.
+    """
+    work = Pass(client, run, specs, base=base, options=options, progress=progress, decide=decide)
     try:
         work.execute(todo)
     except BaseException as exc:
         runlog.update_run(base, run.id, state="interrupted", finished=True, add_api_calls=work.calls,
-                          message=f"The apply stopped on an unexpected error: {type(exc).__name__}: {exc}")
+                          message=f"The run stopped on an unexpected error: {type(exc).__name__}: {exc}")
         raise
     if work.stopped is not None:
         stop = work.stopped

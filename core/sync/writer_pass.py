@@ -71,8 +71,10 @@ class Pass:
     """Write a run's open cells once through; `stopped` holds the error that interrupted it, if any."""
 
     def __init__(self, client: OrgClient, run: runlog.Run, specs: dict[str, FieldSpec], *, base: Path | None,
-                 options: Options, progress: Callable[[Progress], None] | None) -> None:
+                 options: Options, progress: Callable[[Progress], None] | None,
+                 decide: Callable[..., recheck.Decision] = recheck.decide) -> None:
         self.client, self.run, self.specs, self.base, self.options = client, run, specs, base, options
+        self.decide = decide  # recheck.decide (fill what is blank) or recheck.decide_undo (clear what is ours)
         self.progress = progress
         self.stop = threading.Event()
         self.stopped: errors.ConsoleError | None = None
@@ -208,7 +210,7 @@ class Pass:
         for attempt in range(self.options.attempts):
             if self.stop.is_set():
                 return logged
-            decision = recheck.decide(todo, fresh, self.specs, self.options.placeholders)
+            decision = self.decide(todo, fresh, self.specs, self.options.placeholders)
             logged.update(self._log(decision.final))
             send = decision.send.merge(todo[["cell", "pending"]], on="cell", how="left")
             self._log(send[~send["pending"].astype(bool)].assign(outcome="pending", error_code=None, message=None))

@@ -14,6 +14,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from localorg.app import App, now_ms
+from localorg.auth import oidc
 from localorg.auth import pages as oauth_pages
 from localorg.auth.identity import id_payload, userinfo_payload
 from localorg.httpcore import Request, Response
@@ -64,8 +65,10 @@ def _signing_key(app: App) -> bytes:
     return key
 
 
-def _granted(app: App, user: Any, client_id: str, scope: str, *, refresh_token: str | None = None,
-             parent_refresh: str | None = None) -> Response:
+def _granted(app: App, req: Request, user: Any, client_id: str, scope: str, *, refresh_token: str | None = None,
+             parent_refresh: str | None = None, nonce: str | None = None) -> Response:
+    """The token response; with `openid` in the scope it carries an RS256 id_token (the nonce of the authorize
+    request in it, when there was one), as Salesforce's does."""
     access, _ = app.store.issue_access_token(user.id, client_id, scope, refresh_token or parent_refresh)
     issued = now_ms()
     ident = f"{app.instance_url}/id/{app.org.org_id}/{user.id}"
@@ -73,8 +76,11 @@ def _granted(app: App, user: Any, client_id: str, scope: str, *, refresh_token: 
     body: dict[str, Any] = {"access_token": access}
     if refresh_token:
         body["refresh_token"] = refresh_token
-    body.update({"signature": signature, "scope": scope, "instance_url": app.instance_url, "id": ident,
-                 "token_type": "Bearer", "issued_at": issued})
+    body.update({"signature": signature, "scope": scope})
+    if "openid" in scope.split():
+        body["id_token"] = oidc.id_token(app, req, user, client_id=client_id, scope=scope, access_token=access,
+                                         nonce=nonce)
+    body.update({"instance_url": app.instance_url, "id": ident, "token_type": "Bearer", "issued_at": issued})
     return Response.json(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
@@ -104,7 +110,7 @@ def _authorization_code(app: App, req: Request, form: dict[str, str]) -> Respons
     refresh = None
     if "refresh_token" in scopes or "offline_access" in scopes or "full" in scopes:
         refresh = app.store.issue_refresh_token(user.id, connected.client_id, grant.scope)
-    return _granted(app, user, connected.client_id, grant.scope, refresh_token=refresh)
+    return _granted(app, req, user, connected.client_id, grant.scope, refresh_token=refresh, nonce=grant.nonce)
 
 
 def _refresh(app: App, req: Request, form: dict[str, str]) -> Response:
@@ -119,8 +125,8 @@ def _refresh(app: App, req: Request, form: dict[str, str]) -> Response:
     if connected.rotation:
         new_refresh = app.store.issue_refresh_token(user.id, connected.client_id, found[2])
         app.store.retire_refresh_token(token)
-        return _granted(app, user, connected.client_id, found[2], refresh_token=new_refresh)
-    return _granted(app, user, connected.client_id, found[2], parent_refresh=token)
+        return _granted(app, req, user, connected.client_id, found[2], refresh_token=new_refresh)
+    return _granted(app, req, user, connected.client_id, found[2], parent_refresh=token)
 
 
 def _password(app: App, req: Request, form: dict[str, str]) -> Response:
@@ -134,7 +140,7 @@ def _password(app: App, req: Request, form: dict[str, str]) -> Response:
         raise OAuthError("invalid_grant", "authentication failure")
     if not user.active:
         raise OAuthError("invalid_grant", "inactive user")
-    return _granted(app, user, connected.client_id, form.get("scope") or "api id")
+    return _granted(app, req, user, connected.client_id, form.get("scope") or "api id")
 
 
 def _public_key(pem: str) -> Any:
@@ -172,7 +178,7 @@ def _jwt_bearer(app: App, req: Request, form: dict[str, str]) -> Response:
         raise OAuthError("invalid_grant", "user hasn't approved this consumer")
     if not user.active:
         raise OAuthError("invalid_grant", "inactive user")
-    return _granted(app, user, connected.client_id, form.get("scope") or "api id")
+    return _granted(app, req, user, connected.client_id, form.get("scope") or "api id")
 
 
 _GRANTS = {"authorization_code": _authorization_code, "refresh_token": _refresh, "password": _password,

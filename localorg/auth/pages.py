@@ -12,7 +12,7 @@ from localorg.httpcore import Request, Response
 
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 CARRIED = ("response_type", "client_id", "redirect_uri", "state", "scope", "code_challenge",
-           "code_challenge_method", "prompt", "login_hint", "display")
+           "code_challenge_method", "prompt", "login_hint", "display", "nonce")
 TICKET_LIFETIME = 600.0
 DEMO_PASSWORD = "demo-password"
 
@@ -148,7 +148,7 @@ def authorize_post(app: Any, req: Request) -> Response:
                                                       "error_description": "end-user denied authorization", **state})
         scope = params.get("scope") or "api id refresh_token"
         code = app.store.issue_code(connected.client_id, params["redirect_uri"], params.get("code_challenge"),
-                                    user_id, scope)
+                                    user_id, scope, nonce=params.get("nonce"))
         return _redirect(params["redirect_uri"], {"code": code, **state})
     params = {k: v for k, v in form.items() if k in CARRIED}
     connected, problem = _validate(app, params)

@@ -19,7 +19,7 @@ CREATE TABLE IF NOT EXISTS apps (
     public INTEGER NOT NULL, jwt_cert TEXT, rotation INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS codes (
     hash TEXT PRIMARY KEY, client_id TEXT NOT NULL, redirect_uri TEXT NOT NULL, challenge TEXT,
-    user_id TEXT NOT NULL, scope TEXT NOT NULL, expires REAL NOT NULL, used INTEGER NOT NULL DEFAULT 0);
+    user_id TEXT NOT NULL, scope TEXT NOT NULL, expires REAL NOT NULL, used INTEGER NOT NULL DEFAULT 0, nonce TEXT);
 CREATE TABLE IF NOT EXISTS refresh_tokens (
     hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, client_id TEXT NOT NULL, scope TEXT NOT NULL,
     issued_at REAL NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);
@@ -67,6 +67,7 @@ class CodeGrant:
     scope: str
     expires: float
     used: bool
+    nonce: str | None = None
 
 
 @dataclass
@@ -91,6 +92,8 @@ class TokenStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=OFF")
         self._db.executescript(_SCHEMA)
+        if "nonce" not in {row[1] for row in self._db.execute("PRAGMA table_info(codes)")}:
+            self._db.execute("ALTER TABLE codes ADD COLUMN nonce TEXT")  # a data dir from before OpenID Connect
         self._lock = threading.RLock()
         self._clock = clock
         self.org_id = org_id
@@ -167,25 +170,26 @@ class TokenStore:
 
     # -- authorization codes --------------------------------------------------------------
     def issue_code(self, client_id: str, redirect_uri: str, challenge: str | None, user_id: str,
-                   scope: str) -> str:
-        """A fresh single-use authorization code, valid for 10 minutes."""
+                   scope: str, nonce: str | None = None) -> str:
+        """A fresh single-use authorization code, valid for 10 minutes (the OpenID nonce kept for the ID token)."""
         code = "aPrx" + secrets.token_urlsafe(48)
         with self._lock:
             self._db.execute(
-                "INSERT INTO codes(hash, client_id, redirect_uri, challenge, user_id, scope, expires) VALUES(?,?,?,?,?,?,?)",
-                (_h(code), client_id, redirect_uri, challenge, user_id, scope, self._clock() + CODE_LIFETIME))
+                "INSERT INTO codes(hash, client_id, redirect_uri, challenge, user_id, scope, expires, nonce) "
+                "VALUES(?,?,?,?,?,?,?,?)",
+                (_h(code), client_id, redirect_uri, challenge, user_id, scope, self._clock() + CODE_LIFETIME, nonce))
         return code
 
     def consume_code(self, code: str) -> CodeGrant | None:
         """Look a code up and mark it used (the caller judges used/expired); None if unknown."""
         with self._lock:
             row = self._db.execute(
-                "SELECT client_id, redirect_uri, challenge, user_id, scope, expires, used FROM codes WHERE hash=?",
+                "SELECT client_id, redirect_uri, challenge, user_id, scope, expires, used, nonce FROM codes WHERE hash=?",
                 (_h(code),)).fetchone()
             if row is None:
                 return None
             self._db.execute("UPDATE codes SET used=1 WHERE hash=?", (_h(code),))
-        return CodeGrant(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]))
+        return CodeGrant(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]), row[7])
 
     # -- tokens ---------------------------------------------------------------------------
     def issue_access_token(self, user_id: str, client_id: str, scope: str,

@@ -84,3 +84,18 @@ def test_given_an_unknown_role_or_an_unreadable_secrets_file_when_resolved_then_
     path = _secrets(project, "[console\nrole = ")
     decided = roles.resolve("olivia")
     assert decided.role == "viewer" and str(path) in decided.reason
+
+
+def test_given_sign_in_set_up_in_secrets_when_resolved_then_nobody_operates_without_signing_in(project: Path) -> None:
+    path = _secrets(project, '[auth]\nredirect_uri = "http://localhost:8501/oauth2callback"\nclient_id = "x"\n')
+    assert roles.sign_in_source() == str(path)
+    assert roles.resolve(None) == roles.Role("viewer", f"not signed in, and [auth] in {path} sets up sign-in")
+    assert roles.resolve("anyone@example.com").role == "operator"  # no operator list: every signed-in user
+    _secrets(project, '[auth]\nclient_id = "x"\n[console]\noperators = ["ops@example.com"]\n')
+    assert roles.resolve("ops@example.com").role == "operator"
+    assert roles.resolve("someone@example.com").role == roles.resolve(None).role == "viewer"
+
+
+def test_given_no_auth_table_when_asked_then_single_user_mode(project: Path) -> None:
+    _secrets(project, '[console]\nrole = "operator"\n')
+    assert roles.sign_in_source() == "" and roles.resolve(None).role == "operator"
