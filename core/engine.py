@@ -1013,6 +1013,7 @@ def schedule_round(*, actor: Actor | None = None, only_connection: str | None = 
     """One scheduled round: every readable connection and object due (its last round 4 hours ago or more, or
     never) is synced with the `scheduled` trigger — applied where automatic apply is on, otherwise a dry run
     over a snapshot that is pulled when stale. One target's failure is reported and the others still run."""
+    _require_actor(actor, "run the schedule")
     root = settings.data_dir(base)
     rows = _sync_state.schedule_rows(root)
     items = []
@@ -1157,6 +1158,10 @@ _ACTION_TABLE: tuple[tuple[str, str, Callable[[tuple, dict, Any], str | None], C
     ("apply", "apply", _acted_on_object, lambda kwargs: True),
     ("resume", "resume", _acted_on_first, lambda kwargs: True),
     ("undo", "undo", _acted_on_first, lambda kwargs: True),
+    ("sync", "sync", _acted_on_object, lambda kwargs: bool(kwargs.get("apply"))),
+    ("set_auto_apply", "switch automatic apply", _acted_on_object, lambda kwargs: True),
+    ("schedule_round", "run the schedule", lambda args, kwargs, result: kwargs.get("only_connection"),
+     lambda kwargs: True),
 )
 ACTIONS: tuple[str, ...] = tuple(name for name, *_ in _ACTION_TABLE if name in globals())
 """The state-changing engine functions in this tree: each refuses a viewer in core and is recorded with its actor."""
