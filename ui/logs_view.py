@@ -46,26 +46,35 @@ def charts(per_day: pd.DataFrame, rates: pd.DataFrame, failures: pd.DataFrame) -
     """Writes per day by outcome, fill rate per field over time, and why cells were not written."""
     daily, fill, why = st.tabs(["Writes per day", "Fill rate per field", "Why not written"])
     domain, colours = palette.scale(palette.OUTCOMES)
+    labels = [palette.label(palette.OUTCOMES, o) for o in domain]
+    outcome_colour = alt.Color("label:N", scale=alt.Scale(domain=labels, range=colours), title="outcome")
     with daily:
         if per_day.empty:
             st.caption("No settled row matches these filters.")
         else:
             frame = per_day.assign(label=per_day["outcome"].map(lambda o: palette.label(palette.OUTCOMES, o)))
             st.altair_chart(alt.Chart(frame).mark_bar().encode(
-                x=alt.X("day:T", title="day (UTC)", timeUnit="yearmonthdate"), y=alt.Y("rows:Q", title="cells"),
-                color=alt.Color("outcome:N", scale=alt.Scale(domain=domain, range=colours), title="outcome"),
-                tooltip=["day", "label", "outcome", alt.Tooltip("rows:Q", format=",")]), width="stretch")
+                x=alt.X("day:O", title="day (UTC)", axis=alt.Axis(labelAngle=-45)), y=alt.Y("rows:Q", title="cells"),
+                color=outcome_colour, order=alt.Order("order:Q"),
+                tooltip=["day", "label", "outcome", alt.Tooltip("rows:Q", format=",")]).transform_calculate(
+                    order=f"indexof({domain!r}, datum.outcome)"), width="stretch")
     with fill:
         if rates.empty:
             st.caption("No settled row matches these filters.")
         else:
-            st.altair_chart(alt.Chart(rates).mark_line(point=True).encode(
-                x=alt.X("day:T", title="day (UTC)", timeUnit="yearmonthdate"),
-                y=alt.Y("fill_rate:Q", title="cells written of those attempted", axis=alt.Axis(format="%"),
-                        scale=alt.Scale(domain=[0, 1])),
-                color=alt.Color("field:N", title="field"),
-                tooltip=["day", "field", alt.Tooltip("fill_rate:Q", format=".1%"), "written", "settled"]),
-                width="stretch")
+            tooltip = ["day", "field", alt.Tooltip("fill_rate:Q", format=".1%"), "written", "settled"]
+            share = alt.Axis(format="%")
+            if rates["day"].nunique() == 1:  # one day: a bar per field reads better than lone points
+                chart = alt.Chart(rates).mark_bar(color=palette.OUTCOMES["written"][1]).encode(
+                    y=alt.Y("field:N", title=None, sort="-x"), tooltip=tooltip,
+                    x=alt.X("fill_rate:Q", title=f"cells written of those attempted on {rates['day'].iloc[0]}",
+                            axis=share, scale=alt.Scale(domain=[0, 1])))
+            else:
+                chart = alt.Chart(rates).mark_line(point=True).encode(
+                    x=alt.X("day:O", title="day (UTC)", axis=alt.Axis(labelAngle=-45)), tooltip=tooltip,
+                    y=alt.Y("fill_rate:Q", title="cells written of those attempted", axis=share,
+                            scale=alt.Scale(domain=[0, 1])), color=alt.Color("field:N", title="field"))
+            st.altair_chart(chart, width="stretch")
             st.caption("Fill rate: the share of the cells attempted that day that were written.")
     with why:
         if failures.empty:
@@ -73,8 +82,7 @@ def charts(per_day: pd.DataFrame, rates: pd.DataFrame, failures: pd.DataFrame) -
         else:
             frame = failures.assign(label=failures["outcome"].map(lambda o: palette.label(palette.OUTCOMES, o)))
             st.altair_chart(alt.Chart(frame).mark_bar().encode(
-                y=alt.Y("code:N", title=None, sort="-x"), x=alt.X("rows:Q", title="cells"),
-                color=alt.Color("outcome:N", scale=alt.Scale(domain=domain, range=colours), title="outcome"),
+                y=alt.Y("code:N", title=None, sort="-x"), x=alt.X("rows:Q", title="cells"), color=outcome_colour,
                 tooltip=["code", "label", alt.Tooltip("rows:Q", format=","), "message"]), width="stretch")
             st.dataframe(frame[["code", "label", "rows", "message", "message_rows"]], hide_index=True, width="stretch",
                          column_config={"code": "Code", "label": "Outcome", "rows": st.column_config.NumberColumn(
@@ -95,8 +103,12 @@ def runs_table(runs: list[engine.Run]) -> None:
     frame["started"] = _local(frame["started"])
     st.dataframe(frame, hide_index=True, width="stretch", column_config={
         "run": "Run", "started": st.column_config.DatetimeColumn("Started", format="YYYY-MM-DD HH:mm:ss"),
+        "connection": "Connection", "environment": "Environment", "object": "Object", "trigger": "Trigger",
+        "actor": "Actor", "message": "Message",
         "state": st.column_config.TextColumn("State", help="running, done, or interrupted (Resume continues it)"),
-        "cells": st.column_config.NumberColumn("Cells", format="localized")})
+        "cells": st.column_config.NumberColumn("Cells", format="localized"),
+        **{palette.label(palette.OUTCOMES, o): st.column_config.NumberColumn(format="localized")
+           for o in engine.LOG_OUTCOMES}})
 
 
 def rows_table(rows: pd.DataFrame, key: str, *, selectable: bool = True) -> Any:
