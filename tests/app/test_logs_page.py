@@ -112,3 +112,34 @@ def test_given_an_empty_log_when_the_logs_page_opens_then_it_says_why_and_links_
     at = _open(console)
     assert "Nothing has been written yet" in _texts(at)
     assert not at.dataframe
+
+
+def test_given_an_applied_record_when_the_previews_drill_down_opens_then_provenance_shows_the_consoles_writes(
+        console: Any, demo_org: Any) -> None:
+    engine.connect_password_demo("integration@demo.test", actor=WRITER)
+    engine.forget_previews()
+    cells = engine.approved_cells(engine.preview("demo", "Account").preview)
+    record_id = str(cells["Id"].iloc[0])
+    mine = cells[cells["Id"] == record_id]
+    run = engine.apply("demo", "Account", mine, actor=WRITER)
+    engine.forget_previews()
+
+    at = console("pages/preview.py", query={"connection": "demo", "object": "Account", "record": record_id})
+    at.run(timeout=60)
+
+    assert not at.exception, at.exception
+    provenance = next(d.value for d in at.dataframe if "status" in d.value.columns).set_index("field")
+    written = provenance[provenance["status"] == "Written by the console"]
+    assert set(written.index) == set(mine["field"]) and set(written["run_id"]) == {run.id}
+    assert (provenance.drop(index=written.index)["status"] == "Not by the console").all()
+
+
+def test_given_runs_when_the_overview_opens_then_the_last_runs_show_with_their_counts(
+        console: Any, logged: MadeLog) -> None:
+    at = console("pages/overview.py")
+    at.run(timeout=60)
+
+    assert not at.exception, at.exception
+    runs = next(d.value for d in at.dataframe if "API calls" in d.value.columns)
+    assert runs["run"].tolist() == [logged.description_run.id, logged.title_run.id]
+    assert runs[["Written", "Skipped: filled since", "Failed"]].values.tolist() == [[2, 0, 0], [5, 1, 2]]
