@@ -634,6 +634,16 @@ def log_fill_rates(filters: LogFilter, *, base: Path | None = None) -> pd.DataFr
     return _logq.fill_rates(settings.data_dir(base), filters)
 
 
+def log_charts(filters: LogFilter, *, top: int = 10, base: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame,
+                                                                                      pd.DataFrame]:
+    """(per day and outcome, fill rates per day and field, failure codes) for the filters, from one pass over the
+    settled rows and one over those not written."""
+    root = settings.data_dir(base)
+    parts = _logq.breakdown(root, filters)
+    return (_logq.per_day(root, filters, parts), _logq.fill_rates(root, filters, parts),
+            _logq.failures(root, filters, top=top))
+
+
 def log_failures(filters: LogFilter, *, top: int = 10, base: Path | None = None) -> pd.DataFrame:
     """The most frequent reasons cells were not written: code, outcome, rows, most frequent message."""
     return _logq.failures(settings.data_dir(base), filters, top=top)

@@ -16,8 +16,7 @@ from ui import palette
 def aggregates(filters: engine.LogFilter, version: int) -> tuple[int, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(rows, per day and outcome, fill rates per day and field, failure codes) for the filters, kept until the log
     grows (`version`)."""
-    return (engine.log_count(filters), engine.log_per_day(filters), engine.log_fill_rates(filters),
-            engine.log_failures(filters))
+    return (engine.log_count(filters), *engine.log_charts(filters))
 
 
 def _local(times: pd.Series) -> pd.Series:

@@ -217,24 +217,29 @@ def runs(base: Path | None, f: Filter, limit: int = 50) -> list[runlog.Run]:
     return [runlog._run(r) for r in rows]
 
 
-def per_day(base: Path | None, f: Filter) -> pd.DataFrame:
-    """Settled rows per UTC day and outcome (pending rows are left out: each cell's final row counts once)."""
+def breakdown(base: Path | None, f: Filter) -> pd.DataFrame:
+    """Settled rows per UTC day, field and outcome (pending rows are left out: each cell's final row counts once),
+    in one pass over the filtered rows; per_day and fill_rates are its sums."""
     clause, params = where(f)
-    sql = (f"SELECT substr(l.time, 1, 10) AS day, l.outcome, COUNT(*) FROM log_rows l{_and(clause, SETTLED)} "
-           "GROUP BY day, l.outcome ORDER BY day")
+    sql = (f"SELECT substr(l.time, 1, 10) AS day, l.field, l.outcome, COUNT(*) FROM log_rows l{_and(clause, SETTLED)} "
+           "GROUP BY day, l.field, l.outcome ORDER BY day, l.field")
     with closing(db.connect(base)) as conn:
         got = conn.execute(sql, params).fetchall()
-    return pd.DataFrame([tuple(r) for r in got], columns=["day", "outcome", "rows"])
+    return pd.DataFrame([tuple(r) for r in got], columns=["day", "field", "outcome", "rows"])
 
 
-def fill_rates(base: Path | None, f: Filter) -> pd.DataFrame:
+def per_day(base: Path | None, f: Filter, parts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Settled rows per UTC day and outcome: day, outcome, rows (from `parts`, a breakdown, when given)."""
+    parts = breakdown(base, f) if parts is None else parts
+    return parts.groupby(["day", "outcome"], as_index=False)["rows"].sum()
+
+
+def fill_rates(base: Path | None, f: Filter, parts: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per UTC day and field: settled cells, how many were written, and the fill rate (written / settled)."""
-    clause, params = where(f)
-    sql = (f"SELECT substr(l.time, 1, 10) AS day, l.field, COUNT(*), SUM(l.outcome = 'written') "
-           f"FROM log_rows l{_and(clause, SETTLED)} GROUP BY day, l.field ORDER BY day, l.field")
-    with closing(db.connect(base)) as conn:
-        got = conn.execute(sql, params).fetchall()
-    frame = pd.DataFrame([tuple(r) for r in got], columns=["day", "field", "settled", "written"])
+    parts = breakdown(base, f) if parts is None else parts
+    written = parts["rows"].where(parts["outcome"] == "written", 0)
+    frame = (parts.assign(written=written).groupby(["day", "field"], as_index=False)
+             .agg(settled=("rows", "sum"), written=("written", "sum")))
     frame["fill_rate"] = frame["written"] / frame["settled"].where(frame["settled"] > 0)
     return frame
 
@@ -243,7 +248,7 @@ def failures(base: Path | None, f: Filter, top: int = 10) -> pd.DataFrame:
     """The most frequent reasons a cell was not written: code (Salesforce's error code, else the skip outcome),
     outcome, rows, and the code's most frequent message with how many rows carried it."""
     clause, params = where(f)
-    not_written = _and(clause, "l.outcome NOT IN ('written', 'pending')")
+    not_written = _and(clause, "l.outcome IN ('skipped_nonblank', 'skipped_invalid', 'skipped_no_access', 'failed')")
     code = "COALESCE(l.error_code, l.outcome)"
     totals = (f"SELECT {code} AS code, l.outcome, COUNT(*) AS n FROM log_rows l{not_written} "
               "GROUP BY code, l.outcome ORDER BY n DESC, code LIMIT ?")
