@@ -573,6 +573,7 @@ def _not_revoked(exc: ConsoleError) -> ConsoleError:
 
 
 # --- the logs page, provenance and audits (issue 14: items 1, 3 and 5) ------------------------------------------
+from core.logs import charts as _logcharts  # noqa: E402
 from core.logs import export as _log_export  # noqa: E402
 from core.logs import queries as _logq  # noqa: E402
 from core.sync import provenance as _provenance  # noqa: E402
@@ -626,12 +627,12 @@ def log_runs(filters: LogFilter, *, limit: int = 50, base: Path | None = None) -
 
 def log_per_day(filters: LogFilter, *, base: Path | None = None) -> pd.DataFrame:
     """Settled rows per UTC day and outcome: day, outcome, rows."""
-    return _logq.per_day(settings.data_dir(base), filters)
+    return _logcharts.per_day(settings.data_dir(base), filters)
 
 
 def log_fill_rates(filters: LogFilter, *, base: Path | None = None) -> pd.DataFrame:
     """Per UTC day and field: settled cells, written cells and the fill rate (written / settled)."""
-    return _logq.fill_rates(settings.data_dir(base), filters)
+    return _logcharts.fill_rates(settings.data_dir(base), filters)
 
 
 def log_charts(filters: LogFilter, *, top: int = 10, base: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame,
@@ -639,14 +640,14 @@ def log_charts(filters: LogFilter, *, top: int = 10, base: Path | None = None) -
     """(per day and outcome, fill rates per day and field, failure codes) for the filters, from one pass over the
     settled rows and one over those not written."""
     root = settings.data_dir(base)
-    parts = _logq.breakdown(root, filters)
-    return (_logq.per_day(root, filters, parts), _logq.fill_rates(root, filters, parts),
-            _logq.failures(root, filters, top=top))
+    parts = _logcharts.breakdown(root, filters)
+    return (_logcharts.per_day(root, filters, parts), _logcharts.fill_rates(root, filters, parts),
+            _logcharts.failures(root, filters, top=top))
 
 
 def log_failures(filters: LogFilter, *, top: int = 10, base: Path | None = None) -> pd.DataFrame:
     """The most frequent reasons cells were not written: code, outcome, rows, most frequent message."""
-    return _logq.failures(settings.data_dir(base), filters, top=top)
+    return _logcharts.failures(settings.data_dir(base), filters, top=top)
 
 
 def export_log(filters: LogFilter, fmt: str, out: Any = None, *, base: Path | None = None) -> Any:

@@ -19,6 +19,7 @@ import pandas as pd
 from core import errors
 from core.logs import db
 from core.logs import runs as runlog
+from core.logs import summary as _summary  # noqa: F401  (the daily summary that counts read)
 
 # A page for "a field and an outcome over a month" reads one range of this index in the log's order.
 DDL = """
@@ -82,8 +83,9 @@ def until_day(last: str | date | None) -> str | None:
     return (date.fromisoformat(value) + timedelta(days=1)).isoformat()
 
 
-def where(f: Filter) -> tuple[str, list[Any]]:
-    """The WHERE clause (on `log_rows l`) and its parameters for a filter."""
+def where(f: Filter, *, alias: str = "l") -> tuple[str, list[Any]]:
+    """The WHERE clause and its parameters for a filter, on `log_rows l` or (alias "d", see summary.usable) on the
+    daily summary `log_daily d`, whose time column is the day."""
     for outcome in f.outcomes:
         if outcome not in runlog.OUTCOMES:
             raise errors.BadInput(f"Unknown outcome {outcome!r}.", fix=f"Use one of: {', '.join(runlog.OUTCOMES)}.",
@@ -93,27 +95,33 @@ def where(f: Filter) -> tuple[str, list[Any]]:
 
     def one_of(column: str, values: Sequence[str]) -> None:
         if values:
-            parts.append(f"{column} IN ({', '.join('?' * len(values))})")
+            parts.append(f"{alias}.{column} IN ({', '.join('?' * len(values))})")
             params.extend(values)
 
+    time = "time" if alias == "l" else "day"
     for op, value in ((">=", f.since), ("<", f.until)):
         if value:
-            parts.append(f"l.time {op} ?")
+            parts.append(f"{alias}.{time} {op} ?")
             params.append(value)
-    one_of("l.object", f.objects)
-    one_of("l.field", f.fields)
-    one_of("l.outcome", f.outcomes)
-    one_of("l.trigger", f.triggers)
-    one_of("l.actor", f.actors)
-    for column, value in (("l.run_id", f.run_id), ("l.record_id", f.record_id)):
+    one_of("object", f.objects)
+    one_of("field", f.fields)
+    one_of("outcome", f.outcomes)
+    one_of("trigger", f.triggers)
+    one_of("actor", f.actors)
+    for column, value in (("run_id", f.run_id), ("record_id", f.record_id)):
         if value:
-            parts.append(f"{column} = ?")
+            parts.append(f"{alias}.{column} = ?")
             params.append(value)
     if f.connections or f.environments:
         inner, inner_params = _runs_where(f.connections, f.environments)
-        parts.append(f"l.run_id IN (SELECT r.id FROM runs r WHERE {inner})")
+        parts.append(f"{alias}.run_id IN (SELECT r.id FROM runs r WHERE {inner})")
         params.extend(inner_params)
     return (" WHERE " + " AND ".join(parts)) if parts else "", params
+
+
+def summarised(f: Filter) -> bool:
+    """Whether the daily summary (core.logs.summary) answers a filter: no record, and whole-day time bounds."""
+    return f.record_id is None and all(v is None or len(v) == 10 for v in (f.since, f.until))
 
 
 def _runs_where(connections: Sequence[str], environments: Sequence[str]) -> tuple[str, list[Any]]:
@@ -125,15 +133,21 @@ def _runs_where(connections: Sequence[str], environments: Sequence[str]) -> tupl
     return " AND ".join(parts) or "1", params
 
 
-def _and(clause: str, condition: str) -> str:
+def and_(clause: str, condition: str) -> str:
+    """A WHERE clause with one more condition."""
     return f"{clause} AND {condition}" if clause else f" WHERE {condition}"
 
 
 def count(base: Path | None, f: Filter) -> int:
-    """How many log rows pass the filter."""
-    clause, params = where(f)
+    """How many log rows pass the filter (from the daily summary when the filter allows)."""
+    if summarised(f):
+        clause, params = where(f, alias="d")
+        sql = f"SELECT COALESCE(SUM(d.rows), 0) FROM log_daily d{clause}"
+    else:
+        clause, params = where(f)
+        sql = f"SELECT COUNT(*) FROM log_rows l{clause}"
     with closing(db.connect(base)) as conn:
-        return int(conn.execute(f"SELECT COUNT(*) FROM log_rows l{clause}", params).fetchone()[0])
+        return int(conn.execute(sql, params).fetchone()[0])
 
 
 def _select(clause: str) -> str:
@@ -215,53 +229,6 @@ def runs(base: Path | None, f: Filter, limit: int = 50) -> list[runlog.Run]:
         rows = conn.execute(f"SELECT r.* FROM runs r WHERE {' AND '.join(parts)} ORDER BY r.started DESC LIMIT ?",
                             (*params, int(limit))).fetchall()
     return [runlog._run(r) for r in rows]
-
-
-def breakdown(base: Path | None, f: Filter) -> pd.DataFrame:
-    """Settled rows per UTC day, field and outcome (pending rows are left out: each cell's final row counts once),
-    in one pass over the filtered rows; per_day and fill_rates are its sums."""
-    clause, params = where(f)
-    sql = (f"SELECT substr(l.time, 1, 10) AS day, l.field, l.outcome, COUNT(*) FROM log_rows l{_and(clause, SETTLED)} "
-           "GROUP BY day, l.field, l.outcome ORDER BY day, l.field")
-    with closing(db.connect(base)) as conn:
-        got = conn.execute(sql, params).fetchall()
-    return pd.DataFrame([tuple(r) for r in got], columns=["day", "field", "outcome", "rows"])
-
-
-def per_day(base: Path | None, f: Filter, parts: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Settled rows per UTC day and outcome: day, outcome, rows (from `parts`, a breakdown, when given)."""
-    parts = breakdown(base, f) if parts is None else parts
-    return parts.groupby(["day", "outcome"], as_index=False)["rows"].sum()
-
-
-def fill_rates(base: Path | None, f: Filter, parts: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per UTC day and field: settled cells, how many were written, and the fill rate (written / settled)."""
-    parts = breakdown(base, f) if parts is None else parts
-    written = parts["rows"].where(parts["outcome"] == "written", 0)
-    frame = (parts.assign(written=written).groupby(["day", "field"], as_index=False)
-             .agg(settled=("rows", "sum"), written=("written", "sum")))
-    frame["fill_rate"] = frame["written"] / frame["settled"].where(frame["settled"] > 0)
-    return frame
-
-
-def failures(base: Path | None, f: Filter, top: int = 10) -> pd.DataFrame:
-    """The most frequent reasons a cell was not written: code (Salesforce's error code, else the skip outcome),
-    outcome, rows, and the code's most frequent message with how many rows carried it."""
-    clause, params = where(f)
-    not_written = _and(clause, "l.outcome IN ('skipped_nonblank', 'skipped_invalid', 'skipped_no_access', 'failed')")
-    code = "COALESCE(l.error_code, l.outcome)"
-    totals = (f"SELECT {code} AS code, l.outcome, COUNT(*) AS n FROM log_rows l{not_written} "
-              "GROUP BY code, l.outcome ORDER BY n DESC, code LIMIT ?")
-    messages = (f"SELECT {code} AS code, l.outcome, l.message, COUNT(*) AS n FROM log_rows l{not_written} "
-                "GROUP BY code, l.outcome, l.message ORDER BY n DESC LIMIT 1000")
-    with closing(db.connect(base)) as conn:
-        top_rows = conn.execute(totals, (*params, int(top))).fetchall()
-        message_rows = conn.execute(messages, params).fetchall()
-    best: dict[tuple[str, str], tuple[str | None, int]] = {}
-    for c, outcome, message, n in message_rows:
-        best.setdefault((c, outcome), (message, int(n)))
-    rows = [(c, outcome, int(n), *best.get((c, outcome), (None, 0))) for c, outcome, n in top_rows]
-    return pd.DataFrame(rows, columns=["code", "outcome", "rows", "message", "message_rows"])
 
 
 def record_writes(base: Path | None, *, sobject: str, record_id: str, connection: str,

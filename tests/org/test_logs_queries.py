@@ -140,3 +140,42 @@ def test_given_a_filter_when_exported_in_small_chunks_then_csv_parquet_and_json_
     assert pq.read_table(io.BytesIO(engine.export_log(LogFilter(run_id="nope"), "parquet", base=m.base))).num_rows == 0
     with pytest.raises(BadInput, match="Unknown export format"):
         engine.export_log(f, "xlsx", base=m.base)
+
+
+def test_given_filters_when_answered_from_the_daily_summary_then_the_same_as_from_the_rows(
+        logged_org: MadeLog) -> None:
+    from core.logs import queries
+
+    m = logged_org
+    day = m.title_run.started[:10]
+    exact = f"{day}T00:00:00"  # a timestamp bound: answered from log_rows itself
+    for f in (LogFilter(), LogFilter(fields=("Title",), outcomes=("written", "failed")), LogFilter(triggers=("test",)),
+              LogFilter(run_id=m.title_run.id, actors=("olivia",)), LogFilter(connections=("demo",), objects=("Lead",)),
+              LogFilter(outcomes=("pending",))):
+        dated = f.narrowed(since=day, until=engine.log_until_day(day))
+        raw = f.narrowed(since=exact, until=f"{engine.log_until_day(day)}T00:00:00")
+        assert queries.summarised(dated) and not queries.summarised(raw)
+        assert engine.log_count(dated, base=m.base) == engine.log_count(raw, base=m.base) == engine.log_count(
+            f, base=m.base)
+        for summarised, direct in ((engine.log_per_day(dated, base=m.base), engine.log_per_day(raw, base=m.base)),
+                                   (engine.log_failures(dated, base=m.base), engine.log_failures(raw, base=m.base))):
+            assert summarised.to_dict("records") == direct.to_dict("records")
+
+
+def test_given_a_log_made_before_the_summary_when_the_database_opens_then_the_summary_is_backfilled_once(
+        logged_org: MadeLog) -> None:
+    import sqlite3
+    from contextlib import closing
+
+    from core.logs import db
+
+    m = logged_org
+    expected = engine.log_per_day(LogFilter(), base=m.base).to_dict("records")
+    with closing(sqlite3.connect(db.path(m.base))) as conn:  # as a database from before the summary existed
+        conn.executescript("DROP TRIGGER log_daily_count; DROP TABLE log_daily;")
+    db._applied.clear()
+
+    assert engine.log_per_day(LogFilter(), base=m.base).to_dict("records") == expected
+    db._applied.clear()  # opened again by another process: nothing is counted twice
+    assert engine.log_per_day(LogFilter(), base=m.base).to_dict("records") == expected
+    assert engine.log_count(LogFilter(since="2000-01-01"), base=m.base) == 19
