@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.logs import db, queries
+from core.logs import db, queries, summary
 
 SETTLED = "l.outcome != 'pending'"
 SETTLED_D = "d.outcome != 'pending'"
@@ -29,6 +29,8 @@ def breakdown(base: Path | None, f: queries.Filter) -> pd.DataFrame:
         sql = (f"SELECT substr(l.time, 1, 10) AS day, l.field, l.outcome, COUNT(*) FROM log_rows l"
                f"{queries.and_(clause, SETTLED)} GROUP BY day, l.field, l.outcome ORDER BY day, l.field")
     with closing(db.connect(base)) as conn:
+        if queries.summarised(f):
+            summary.catch_up(conn)
         got = conn.execute(sql, params).fetchall()
     return pd.DataFrame([tuple(r) for r in got], columns=["day", "field", "outcome", "rows"])
 
@@ -63,6 +65,8 @@ def failures(base: Path | None, f: queries.Filter, top: int = 10) -> pd.DataFram
     sql = (f"SELECT {code} AS code, {a}.outcome, {message} AS message, {n} AS n FROM {source}{clause} "
            f"GROUP BY code, {a}.outcome, message ORDER BY n DESC")
     with closing(db.connect(base)) as conn:
+        if a == "d":
+            summary.catch_up(conn)
         message_rows = conn.execute(sql, params).fetchall()
     totals: dict[tuple[str, str], int] = {}
     for c, o, _, rows in message_rows:

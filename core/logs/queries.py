@@ -17,9 +17,8 @@ from typing import Any
 import pandas as pd
 
 from core import errors
-from core.logs import db
+from core.logs import db, summary
 from core.logs import runs as runlog
-from core.logs import summary as _summary  # noqa: F401  (the daily summary that counts read)
 
 # A page for "a field and an outcome over a month" reads one range of this index in the log's order.
 DDL = """
@@ -147,6 +146,8 @@ def count(base: Path | None, f: Filter) -> int:
         clause, params = where(f)
         sql = f"SELECT COUNT(*) FROM log_rows l{clause}"
     with closing(db.connect(base)) as conn:
+        if summarised(f):
+            summary.catch_up(conn)
         return int(conn.execute(sql, params).fetchone()[0])
 
 

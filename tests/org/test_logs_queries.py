@@ -162,7 +162,7 @@ def test_given_filters_when_answered_from_the_daily_summary_then_the_same_as_fro
             assert summarised.to_dict("records") == direct.to_dict("records")
 
 
-def test_given_a_log_made_before_the_summary_when_the_database_opens_then_the_summary_is_backfilled_once(
+def test_given_a_log_made_before_the_summary_when_read_then_the_summary_catches_up_once(
         logged_org: MadeLog) -> None:
     import sqlite3
     from contextlib import closing
@@ -172,10 +172,26 @@ def test_given_a_log_made_before_the_summary_when_the_database_opens_then_the_su
     m = logged_org
     expected = engine.log_per_day(LogFilter(), base=m.base).to_dict("records")
     with closing(sqlite3.connect(db.path(m.base))) as conn:  # as a database from before the summary existed
-        conn.executescript("DROP TRIGGER log_daily_count; DROP TABLE log_daily;")
+        conn.executescript("DROP TABLE log_daily; DROP TABLE log_daily_mark;")
     db._applied.clear()
 
     assert engine.log_per_day(LogFilter(), base=m.base).to_dict("records") == expected
     db._applied.clear()  # opened again by another process: nothing is counted twice
     assert engine.log_per_day(LogFilter(), base=m.base).to_dict("records") == expected
     assert engine.log_count(LogFilter(since="2000-01-01"), base=m.base) == 19
+
+
+def test_given_the_summary_was_read_when_another_run_appends_then_the_next_read_counts_its_rows(
+        logged_org: MadeLog) -> None:
+    m = logged_org
+    day = datetime.now(UTC).date().isoformat()
+    dated = LogFilter(since=day, outcomes=("written",))
+    assert engine.log_count(dated, base=m.base) == 7
+    planned = {*m.written, m.person, *m.refused, *m.described}
+    fresh = [lead for lead in blank_leads(m.handle, "Title", 20) if lead["Id"] not in planned][:4]
+
+    engine.apply("demo", "Lead", fill_cells(fresh, "Title", "Analyst"), actor=WRITER, base=m.base)
+
+    assert engine.log_count(dated, base=m.base) == 11
+    assert engine.log_count(dated.narrowed(since=f"{day}T00:00:00"), base=m.base) == 11  # from the rows themselves
+    assert engine.log_charts(dated, base=m.base)[1].set_index("field").loc["Title", "written"] == 9
