@@ -45,6 +45,7 @@ test: dev
 bench: dev
 	$(PY) bench/localorg_bench.py
 	$(PY) bench/diff_bench.py
+	$(PY) bench/logs_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .console-data *.egg-info
