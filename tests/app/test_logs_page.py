@@ -143,3 +143,21 @@ def test_given_runs_when_the_overview_opens_then_the_last_runs_show_with_their_c
     runs = next(d.value for d in at.dataframe if "API calls" in d.value.columns)
     assert runs["run"].tolist() == [logged.description_run.id, logged.title_run.id]
     assert runs[["Written", "Skipped: filled since", "Failed"]].values.tolist() == [[2, 0, 0], [5, 1, 2]]
+
+
+def test_given_hostile_values_in_a_logs_link_and_in_record_names_when_opened_then_they_are_text(
+        console: Any, logged: MadeLog) -> None:
+    from tests.app.test_hostile_text import assert_inert
+    from tests.fixtures.hostile import HOSTILE
+
+    logged.handle.edit_as("admin@demo.test", "Lead", logged.written[0], {"LastName": HOSTILE})
+    lead = logged.written[0]
+    engine.apply("demo", "Lead", engine.approved_cells(engine.preview("demo", "Lead").preview).pipe(
+        lambda cells: cells[cells["Id"] == lead].assign(name=HOSTILE)), actor=WRITER)
+
+    for query in ({"field": HOSTILE, "record": HOSTILE, "run": HOSTILE, "detail": HOSTILE},
+                  {"detail": lead, "scope": "all"}):
+        at = _open(console, **query)
+        text = assert_inert(at)
+        assert HOSTILE in text
+    assert any(HOSTILE in str(v) for d in at.dataframe for v in d.value.get("record_name", []))
