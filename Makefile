@@ -46,6 +46,7 @@ bench: dev
 	$(PY) bench/localorg_bench.py
 	$(PY) bench/diff_bench.py
 	$(PY) bench/snapshot_bench.py
+	$(PY) bench/logs_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .console-data *.egg-info

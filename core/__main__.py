@@ -63,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_data_commands(sub)
     _add_sync_commands(sub)
     _add_undo(sub)
+    _add_logs(sub)
     return parser
 
 
@@ -263,6 +264,66 @@ def _undo(args: argparse.Namespace) -> int:
         print(f"    {run.message}")
     return 0 if run.state == "done" else 1
 # --- end of undo -------------------------------------------------------------------------------------------------
+# --- logs (issue 14): the enrichment log, filtered, printed or exported -------------------------------------------
+def _add_logs(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """`logs` prints or exports the log rows that pass the filters (several values: repeat or comma-separate)."""
+    cmd = sub.add_parser("logs", help="the enrichment log: every write attempt and skip, filtered, printed or exported")
+    cmd.add_argument("--run", help="one run's rows (see: python -m core runs)")
+    cmd.add_argument("--since", help="from this day (YYYY-MM-DD, UTC) or ISO time on")
+    cmd.add_argument("--until", help="up to and including this day (YYYY-MM-DD, UTC), or before this ISO time")
+    for name in ("connection", "environment", "object", "field", "outcome", "trigger", "actor"):
+        cmd.add_argument(f"--{name}", action="append", default=[], metavar=name.upper())
+    cmd.add_argument("--record", help="one record's rows (its Salesforce Id)")
+    cmd.add_argument("--limit", type=int, default=50, help="rows printed (default 50; exports hold every row)")
+    out = cmd.add_mutually_exclusive_group()
+    out.add_argument("--csv", type=Path, metavar="FILE", help="write every matching row as CSV (- for stdout)")
+    out.add_argument("--parquet", type=Path, metavar="FILE", help="write every matching row as Parquet")
+    out.add_argument("--json", action="store_true", help="print every matching row as JSON")
+
+
+def _many(values: list[str]) -> tuple[str, ...]:
+    return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
+
+
+def _log_filter(args: argparse.Namespace) -> engine.LogFilter:
+    return engine.LogFilter(
+        since=engine.log_day(args.since, what="--since"), until=engine.log_until_day(args.until),
+        connections=_many(args.connection), environments=_many(args.environment), objects=_many(args.object),
+        fields=_many(args.field), outcomes=_many(args.outcome), triggers=_many(args.trigger),
+        actors=_many(args.actor), run_id=args.run or None, record_id=args.record or None)
+
+
+def _logs(args: argparse.Namespace) -> int:
+    filters = _log_filter(args)
+    if args.json:
+        engine.export_log(filters, "json", sys.stdout.buffer)
+        return 0
+    target, fmt = (args.csv, "csv") if args.csv else (args.parquet, "parquet") if args.parquet else (None, None)
+    if fmt is not None:
+        if str(target) == "-":
+            if fmt == "parquet":
+                raise BadInput("Parquet is not written to stdout.", fix="Give --parquet a file name.", cause="usage")
+            engine.export_log(filters, fmt, sys.stdout.buffer)
+            return 0
+        try:
+            with open(target, "wb") as out:
+                written = engine.export_log(filters, fmt, out)
+        except OSError as exc:
+            raise BadInput(f"Could not write {target}: {exc.strerror}.", fix="Pass a writable path.",
+                           cause="usage") from None
+        print(f"Wrote {written:,} rows to {target}.", file=sys.stderr)
+        return 0
+    total = engine.log_count(filters)
+    rows = engine.log_page(filters, limit=max(0, args.limit))
+    print(f"{total:,} rows match" + (f"; the newest {len(rows):,}:" if len(rows) < total else ":") if total else
+          "No log rows match these filters.")
+    for row in rows.itertuples(index=False):
+        change = f"{row.before or '(blank)'} -> {row.after}"
+        why = " ".join(str(p) for p in (row.error_code, row.message) if p)
+        print(f"{row.time[:19].replace('T', ' ')}  {row.outcome:<17} {row.connection}/{row.object} {row.record_id} "
+              f"{row.field}: {change}  [{row.run_id}, {row.trigger} by {row.actor}]" + (f"  {why}" if why else ""))
+    return 0
+# --- end of logs ---------------------------------------------------------------------------------------------------
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -277,6 +338,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _health(args)
         if args.command == "diagnose":
             return _diagnose(args)
+        if args.command == "logs":
+            return _logs(args)
         if args.command in ("runs", "resume", "undo"):
             return int(args.handler(args))
         if args.command in ("sync", "schedule"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import engine
-from ui import badges, connection_view, frame, settings, snapshot_view
+from ui import badges, connection_view, frame, logs_view, settings, snapshot_view
 from ui.text import code, plain
 
 frame.ensure_router()
@@ -55,6 +55,12 @@ for info in sorted(infos, key=lambda i: (i.name != current, i.name)):
         if info.readable:
             snapshot_view.overview_block(info, settings.actor())
 
-st.subheader("Coming next")
-st.caption("The last runs with what they wrote and skipped, and problems found — these appear here as the "
-           "preview, sync and logs parts land.")
+# -- the last runs (issue 14): what each wrote, skipped and failed, and the way to its rows on Logs
+st.subheader("Last runs")
+last_runs = engine.runs(limit=5)
+if not last_runs:
+    st.caption("No run yet: the log fills when an operator applies a preview.")
+else:
+    logs_view.runs_table(last_runs)
+    st.page_link("pages/logs.py", label="Rows of the last run on Logs", icon=":material/receipt_long:",
+                 query_params={"run": last_runs[0].id, "scope": "all"})

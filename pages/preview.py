@@ -7,7 +7,7 @@ import streamlit as st
 
 from core import engine
 from core.errors import ConsoleError
-from ui import frame, palette, settings, undo_view, urlstate
+from ui import frame, logs_view, palette, settings, undo_view, urlstate
 from ui.text import plain
 
 PAGE_SIZE = 200
@@ -143,6 +143,10 @@ if record_id:
         st.dataframe(pd.DataFrame([facts]), hide_index=True, width="stretch")
         cells["verdict"] = cells["verdict"].map(lambda v: palette.label(palette.VERDICTS, v))
         st.dataframe(cells, hide_index=True, width="stretch")
+        # provenance (issue 14): does each field hold the value the console wrote? (the preview's values, no read)
+        st.markdown("**Provenance** — does each field hold the value the console wrote?")
+        logs_view.provenance_table(engine.provenance(name, sobject, record_id,
+                                                     current=dict(zip(cells["field"], cells["current"], strict=True))))
 
 # --- approve and write (operators) -------------------------------------------------------------------------------
 st.subheader("Approve and write")

@@ -26,6 +26,15 @@ MATCHES: dict[str, tuple[str, str, str]] = {
     "no_key": ("No key", "#757575", "neither Website nor Email is filled"),
 }
 
+# provenance of a field's current value (issue 14): did the console write what the field holds now?
+PROVENANCE: dict[str, tuple[str, str, str]] = {
+    "console": ("Written by the console", "#2e7d32", "the field holds the value the console wrote"),
+    "changed": ("Changed since", "#1565c0", "the console wrote a value; someone has changed it since"),
+    "cleared": ("Cleared since", "#ef6c00", "the console wrote a value; the field is blank now"),
+    "not_console": ("Not by the console", "#78909c", "the console never wrote this field of this record"),
+    "not_read": ("Not readable", "#bdbdbd", "the field could not be read now"),
+}
+
 
 def label(table: dict[str, tuple[str, str, str]], code: str) -> str:
     """The short label of a code (the code itself when unknown)."""
