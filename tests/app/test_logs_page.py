@@ -36,7 +36,7 @@ def _rows(at: Any) -> Any:
 
 def test_given_field_and_outcome_in_the_url_when_the_logs_page_opens_then_only_those_rows_show(
         console: Any, logged: MadeLog) -> None:
-    at = _open(console, field="Title", outcome="written")
+    at = _open(console, field="Title", outcome="written", object="Lead", environment="demo", actor="olivia")
 
     rows = _rows(at)
     assert sorted(rows["record_id"]) == sorted(logged.written)
@@ -48,6 +48,10 @@ def test_given_field_and_outcome_in_the_url_when_the_logs_page_opens_then_only_t
     assert at.multiselect(key="url_outcome").value == ["written"]
     assert "Rows 1–5 of 5" in _texts(at)
     assert at.query_params["field"] == "Title" and at.query_params["outcome"] == "written"
+    assert [at.multiselect(key=f"url_{p}").value for p in ("object", "environment", "actor")] == [
+        ["Lead"], ["demo"], ["olivia"]]
+    nobody = _open(console, field="Title", actor="someone-else")
+    assert "actor = someone-else" in _texts(nobody) and len(_rows(nobody)) == 15  # not applied, and said so
 
 
 def test_given_a_run_and_outcome_in_the_url_when_opened_then_that_runs_failures_and_its_summary_show(
@@ -101,7 +105,8 @@ def test_given_a_record_in_the_link_when_opened_then_its_provenance_and_history_
     assert provenance.loc["Title", "status"] == "Written by the console"
     assert provenance.loc["Title", "run_id"] == logged.title_run.id and provenance.loc["Title", "actor"] == "olivia"
     assert provenance.loc["Industry", "status"] == "Not by the console"
-    assert [b.label for b in at.button if b.label == "Close the record"]
+    next(b for b in at.button if b.label == "Close the record").click().run(timeout=60)
+    assert "detail" not in at.query_params and not any("status" in d.value.columns for d in at.dataframe)
     other = next(d.value for d in changed.dataframe if "status" in d.value.columns).set_index("field")
     assert (other.loc["Title", "status"], other.loc["Title", "current"]) == ("Changed since", "VP Sales")
 

@@ -41,10 +41,14 @@ def _choose(page: Any, label: str, option: str) -> None:
 
 def _table(page: Any, index: int) -> list[dict[str, str]]:
     """The rows a dataframe on the page shows, through its own "Download as CSV"."""
+    settled(page)
     grid = page.locator('[data-testid="stDataFrame"]').nth(index)
+    grid.scroll_into_view_if_needed()
     grid.hover()
+    button = grid.get_by_role("button", name="Download as CSV")
+    button.wait_for(timeout=TIMEOUT)
     with page.expect_download(timeout=TIMEOUT) as download:
-        grid.get_by_role("button", name="Download as CSV").click()
+        button.dispatch_event("click")  # the toolbar floats over the grid, which may still take the pointer
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     return list(csv.DictReader(io.StringIO(text)))
 
