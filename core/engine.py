@@ -340,6 +340,13 @@ def forget_previews(name: str | None = None) -> None:
         for key in [k for k in _previews if name is None or k[1] == name]:
             del _previews[key]
 
+def after_write(name: str, sobject: str, *, actor: Actor, base: Path | None = None) -> None:
+    """After an apply, resume or undo: pull the records that changed (an incremental refresh of the snapshot) and
+    drop kept previews, so the next preview shows what Salesforce holds now rather than the 4-hour-old records."""
+    _require_actor(actor, "refresh the records after a write")
+    forget_previews(name)
+    snapshot(name, sobject, actor=actor, refresh=True, base=base)
+
 
 PreviewFilters = preview_.Filters
 
@@ -1162,6 +1169,7 @@ _ACTION_TABLE: tuple[tuple[str, str, Callable[[tuple, dict, Any], str | None], C
     ("apply", "apply", _acted_on_object, lambda kwargs: True),
     ("resume", "resume", _acted_on_first, lambda kwargs: True),
     ("undo", "undo", _acted_on_first, lambda kwargs: True),
+    ("after_write", "refresh after a write", _acted_on_object, lambda kwargs: True),
     ("sync", "sync", _acted_on_object, lambda kwargs: bool(kwargs.get("apply"))),
     ("set_auto_apply", "switch automatic apply", _acted_on_object, lambda kwargs: True),
     ("schedule_round", "run the schedule", lambda args, kwargs, result: kwargs.get("only_connection"),
@@ -1312,3 +1320,4 @@ def provenance(connection: str, sobject: str, record_id: str, *, current: dict[s
         current = _read_current(root, connection, sobject, record_id, [str(f) for f in writes["field"]])
     return _provenance.judge(current, writes, fields=list(current))
 # --- end of the logs page, provenance and audits block ------------------------------------------------------------
+

@@ -192,7 +192,7 @@ if left.button("Test on one record", disabled=not (may_write and test_id), icon=
         st.error(error.message, icon=":material/error:")
         st.caption(f"Fix: {error.fix}")
     else:
-        engine.forget_previews(name)
+        engine.after_write(name, sobject, actor=actor)
         _show_run(run)
         st.dataframe(engine.log_rows(run_id=run.id)[["record_id", "field", "before", "after", "outcome", "message"]],
                      hide_index=True)
@@ -211,7 +211,7 @@ if right.button("Apply", type="primary", disabled=not (may_write and confirm and
         st.error(error.message, icon=":material/error:")
         st.caption(f"Fix: {error.fix}")
     else:
-        engine.forget_previews(name)
+        engine.after_write(name, sobject, actor=actor)
         bar.progress(1.0, text="Done")
         _show_run(run)
 for run in interrupted:

@@ -87,6 +87,6 @@ def block(name: str, sobject: str, actor: engine.Actor, org_label: str) -> None:
             frame.show_error(error)
         else:
             st.session_state.pop(PREVIEW_KEY, None)
-            engine.forget_previews(name)
+            engine.after_write(name, run.object, actor=actor)
             bar.progress(1.0, text="Done")
             _show_result(run)

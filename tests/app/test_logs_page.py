@@ -127,7 +127,7 @@ def test_given_an_applied_record_when_the_previews_drill_down_opens_then_provena
     record_id = str(cells["Id"].iloc[0])
     mine = cells[cells["Id"] == record_id]
     run = engine.apply("demo", "Account", mine, actor=WRITER)
-    engine.forget_previews()
+    engine.after_write("demo", "Account", actor=WRITER)  # as the Preview page does after an apply
 
     at = console("pages/preview.py", query={"connection": "demo", "object": "Account", "record": record_id})
     at.run(timeout=60)

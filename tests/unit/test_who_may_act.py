@@ -41,6 +41,7 @@ CALLS: dict[str, Callable[[Path], Any]] = {
     "save_mapping": lambda base: engine.save_mapping("demo", "Lead", engine.default_mapping("Lead"), actor=VIEWER,
                                                      base=base),
     "restore_mapping": lambda base: engine.restore_mapping("demo", "Lead", 1, actor=VIEWER, base=base),
+    "after_write": lambda base: engine.after_write("demo", "Lead", actor=VIEWER, base=base),
     # triggers and the schedule (issue 13)
     "sync": lambda base: engine.sync("demo", "Lead", trigger="new", apply=True, actor=VIEWER, base=base),
     "set_auto_apply": lambda base: engine.set_auto_apply("demo", "Lead", True, actor=VIEWER, base=base),
