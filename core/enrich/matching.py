@@ -8,7 +8,12 @@ from functools import lru_cache
 import idna
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from publicsuffixlist import PublicSuffixList
+
+from core.enrich import hosts
+from core.enrich.hosts import SuffixRules
 
 STRING = pd.StringDtype("pyarrow")
 
@@ -147,41 +152,63 @@ def normalise_email(value: str | None) -> tuple[str | None, str | None, str | No
     return f"{local.lower()}@{ascii_host}", domain, None
 
 
-# RE2-compatible (pyarrow runs these): a plain ASCII host and a plain address, the common cases.
-_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-_PLAIN_HOST = rf"^(?:{_LABEL}\.)+{_LABEL}$"
-_PLAIN_EMAIL = rf"^[^\s@<>()\[\]\\,;:\"./][^\s@<>()\[\]\\,;:\"]*@(?:{_LABEL}\.)+{_LABEL}$"
+_RULES = SuffixRules(_PSL)
+_FREE_MAIL_SET = pa.array(sorted(FREE_MAIL), pa.large_string())
+_FAMILY_SET = pa.array(_FREE_MAIL_FAMILIES, pa.large_string())
+
+
+def _normalise(values: pa.Array, kind: str) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """(address, domain, problem) per value, as normalise_email (kind "email") or normalise_domain would give them.
+
+    Plain values (an ASCII website or address, see core.enrich.hosts) are cut with whole-column string kernels
+    and their registrable domain found by set look-ups; the others, and plain hosts the list gives no
+    registrable domain (a public suffix, an unknown top-level domain, an IP address), take the per-value
+    function, so every result is exactly the per-value one. For websites the address is null.
+    """
+    n = len(values)
+    if kind == "email":
+        address, host, plain = hosts.plain_emails(values)
+    else:
+        host, plain = hosts.plain_websites(values, _BLANK_WORDS)
+        address = pa.nulls(n, pa.large_string())
+    fast = np.flatnonzero(plain)
+    found = _RULES.registrable(host.take(pa.array(fast)))
+    ok = plain.copy()
+    ok[fast] = np.asarray(found.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    domain = pc.replace_with_mask(pa.nulls(n, pa.large_string()), pa.array(plain), found)
+    address = pc.if_else(pa.array(ok), address, pa.nulls(n, pa.large_string()))
+    problem = pa.nulls(n, pa.large_string())
+    odd = ~ok
+    if odd.any():
+        scalar = normalise_email if kind == "email" else normalise_domain
+        results = [scalar(v) for v in values.filter(pa.array(odd)).to_pylist()]
+        if kind != "email":
+            results = [(None, *r) for r in results]
+        mask = pa.array(odd)
+        address, domain, problem = (pc.replace_with_mask(column, mask, pa.array(part, pa.large_string()))
+                                    for column, part in zip((address, domain, problem), zip(*results, strict=True),
+                                                            strict=True))
+    return address, domain, problem
 
 
 def normalise_many(values: Sequence[str] | pd.Index, kind: str) -> list[tuple[str | None, ...]]:
-    """normalise_domain (kind "website") or normalise_email (kind "email") over distinct values, vectorised.
+    """normalise_domain (kind "website") or normalise_email (kind "email") over many values, vectorised.
 
-    Plain values (an ASCII host, a plain address) are cleaned with whole-column string operations and
-    only their public-suffix step runs per value; anything unusual goes through the scalar function,
-    so the results are exactly the scalar ones.
+    The same tuples the per-value functions give, in order (see _normalise for how).
     """
-    text = pd.Series(list(values), dtype=STRING).str.strip()
+    address, domain, problem = _normalise(pa.array(list(values), pa.large_string()), kind)
     if kind == "email":
-        host_part = text.str.lower()
-        plain = host_part.str.match(_PLAIN_EMAIL) & ~host_part.str.contains("..", regex=False)
-        host = host_part.str.replace(r"^.*@", "", regex=True)
-    else:
-        bare = text.str.replace(r"^[A-Za-z][A-Za-z0-9+.\-]*://", "", regex=True).str.lstrip("/")
-        authority = bare.str.replace(r"[/?#\\].*$", "", regex=True)
-        host = authority.str.replace(r"^.*@", "", regex=True).str.replace(r":[0-9]*$", "", regex=True)
-        host = host.str.rstrip(".").str.lower()
-        plain = ~authority.str.contains(r"[\s,;]", regex=True) & host.str.match(_PLAIN_HOST)
-        plain &= ~text.str.lower().isin(_BLANK_WORDS)
-    plain = (plain & host.str.len().le(253) & ~host.str.contains("xn--", regex=False)).fillna(False)
-    plain_hosts = host.where(plain)
-    registrable = [None if h is pd.NA else _PSL.privatesuffix(h) for h in plain_hosts.tolist()]
-    out: list[tuple[str | None, ...]] = []
-    for value, domain, address in zip(text.tolist(), registrable, host_part.tolist() if kind == "email" else text.tolist(), strict=True):
-        if domain is None:
-            out.append(normalise_email(value) if kind == "email" else normalise_domain(value))
-        else:
-            out.append((address, domain, None) if kind == "email" else (domain, None))
-    return out
+        return list(zip(address.to_pylist(), domain.to_pylist(), problem.to_pylist(), strict=True))
+    return list(zip(domain.to_pylist(), problem.to_pylist(), strict=True))
+
+
+def _free_mail(domain: pa.Array) -> pa.Array:
+    """is_free_mail per domain: listed ones by one set look-up, yahoo.*-style families checked one by one."""
+    free = hosts.mask(pc.is_in(domain, _FREE_MAIL_SET))
+    family = pc.replace_substring_regex(domain, r"(?s)\..*$", "")
+    maybe = np.flatnonzero(hosts.mask(pc.is_in(family, _FAMILY_SET)) & ~free)
+    free[maybe] = [is_free_mail(d) for d in domain.take(pa.array(maybe)).to_pylist()]
+    return pa.array(free)
 
 
 def _column(records: pd.DataFrame, field: str) -> pd.Series:
@@ -191,30 +218,44 @@ def _column(records: pd.DataFrame, field: str) -> pd.Series:
     return pd.Series(pd.NA, index=records.index, dtype=STRING)
 
 
+def _encoded(values: pd.Series) -> tuple[pa.Array, pa.Array]:
+    """(codes, distinct values): each value's position among the distinct ones (the last position for <NA>)."""
+    arrow = pa.array(values.array)
+    if isinstance(arrow, pa.ChunkedArray):
+        arrow = arrow.combine_chunks()
+    encoded = arrow.cast(pa.large_string()).dictionary_encode()
+    uniques = encoded.dictionary
+    return pc.fill_null(encoded.indices, len(uniques)), uniques
+
+
+def _text(value: str | None) -> pa.Scalar:
+    return pa.scalar(value, pa.large_string())
+
+
+def _series(values: pa.Array, index: pd.Index) -> pd.Series:
+    return pd.Series(pd.array(values, dtype=STRING), index=index, copy=False)
+
+
 def _resolve(values: pd.Series, source: str) -> pd.DataFrame:
-    """Normalise a column by its unique values once, then map back by position (no per-record loop)."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    if source == "email":
-        results = [r[1:] for r in normalise_many(uniques, "email")]
-    else:
-        results = normalise_many(uniques, "website")
-    keys = np.array([r[0] for r in results] + [None], dtype=object)
-    texts = np.array([r[1] for r in results] + ["blank"], dtype=object)
-    free = np.array([is_free_mail(r[0]) for r in results] + [False], dtype=bool)
+    """Normalise a column by its distinct values once, decide key, problem and detail there, then take per record."""
+    codes, uniques = _encoded(values)
+    _, domain, text = _normalise(uniques, source)
     field = _FIELDS[source]
-    key = pd.Series(keys[codes], index=values.index, dtype=STRING)
-    text = pd.Series(texts[codes], index=values.index, dtype=STRING)
-    is_free = pd.Series(free[codes], index=values.index)
-    blank = text.eq("blank").fillna(False)
-    invalid = key.isna() & ~blank
-    problem = pd.Series(pd.NA, index=values.index, dtype=STRING)
-    problem = problem.mask(invalid, f"invalid_{source}").mask(is_free, "free_mail").mask(blank, "no_key")
-    detail = pd.Series(pd.NA, index=values.index, dtype=STRING)
-    detail = detail.mask(invalid, field + ": " + text)
-    detail = detail.mask(is_free, key + " is a free-mail domain: not used for company data")
-    detail = detail.mask(blank, f"{field} is blank")
-    key = key.mask(is_free)
-    return pd.DataFrame({"key": key, "problem": problem, "detail": detail})
+    free = _free_mail(domain)
+    blank = pc.fill_null(pc.equal(text, "blank"), False)
+    invalid = pc.and_(pc.is_null(domain), pc.invert(blank))
+    null = _text(None)
+    key = pc.if_else(free, null, domain)
+    problem = pc.if_else(blank, _text("no_key"), pc.if_else(free, _text("free_mail"),
+                                                            pc.if_else(invalid, _text(f"invalid_{source}"), null)))
+    detail = pc.if_else(blank, _text(f"{field} is blank"), pc.if_else(
+        free, pc.binary_join_element_wise(domain, _text(" is a free-mail domain: not used for company data"), _text("")),
+        pc.if_else(invalid, pc.binary_join_element_wise(_text(f"{field}: "), text, _text("")), null)))
+    # The last position stands for <NA>: no key, and the field is blank.
+    key, problem, detail = (pa.concat_arrays([c.cast(pa.large_string()), pa.array([last], pa.large_string())])
+                            for c, last in ((key, None), (problem, "no_key"), (detail, f"{field} is blank")))
+    return pd.DataFrame({name: _series(column.take(codes), values.index)
+                         for name, column in (("key", key), ("problem", problem), ("detail", detail))})
 
 
 def match_keys(records: pd.DataFrame, sobject: str) -> pd.DataFrame:
@@ -260,6 +301,7 @@ def match_keys(records: pd.DataFrame, sobject: str) -> pd.DataFrame:
 def email_keys(records: pd.DataFrame) -> pd.Series:
     """Each record's normalised email address (<NA> when blank or invalid): the key for person data."""
     values = _column(records, "Email")
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    emails = np.array([r[0] for r in normalise_many(uniques, "email")] + [None], dtype=object)
-    return pd.Series(emails[codes], index=records.index, dtype=STRING, name="email")
+    codes, uniques = _encoded(values)
+    address = _normalise(uniques, "email")[0]
+    emails = pa.concat_arrays([address, pa.nulls(1, pa.large_string())]).take(codes)
+    return _series(emails, records.index).rename("email")
