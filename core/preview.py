@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from core.enrich import matching
 from core.enrich.mapping import Mapping, apply
@@ -55,35 +57,52 @@ class Preview:
         return {str(v): int(self.totals[v].sum()) for v in diff.VERDICTS}
 
 
-def _lookup(provider: Provider, keys: pd.Series, emails: pd.Series | None, index: pd.Index) -> pd.DataFrame:
-    """One provider call for every domain and email key; company attributes by domain, person ones by email."""
-    wanted = keys.dropna().unique().tolist()
-    if emails is not None:
-        wanted += emails.dropna().unique().tolist()
-    found = provider.lookup(wanted)
-    company = found.reindex(keys.to_numpy()).set_axis(index)
-    if emails is None:
-        return company
-    person_columns = [c for c in found.columns if str(c).startswith("person.")]
-    if not person_columns:
-        return company
-    person = found[person_columns].reindex(emails.to_numpy()).set_axis(index)
-    return pd.concat([company.drop(columns=person_columns), person], axis=1)
+def _rows(found: pd.DataFrame, codes: pa.Array, uniques: pa.Array) -> np.ndarray:
+    """Each record's row in the source's answer (-1: a blank key, or one the source does not know)."""
+    rows = found.index.get_indexer(pd.Index(pd.array(uniques, dtype=matching.STRING))) if len(found) else \
+        np.full(len(uniques), -1)
+    return np.append(rows, -1)[np.asarray(codes)]
 
 
-def _record_facts(current: pd.DataFrame, keys: pd.DataFrame, enrichment: pd.DataFrame) -> pd.DataFrame:
+def _lookup(provider: Provider, keys: pd.Series, emails: pd.Series | None, index: pd.Index,
+            attributes: set[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """One provider call for every distinct domain and email key; company attributes by domain, person ones by email.
+
+    Returns the attributes the mapping reads, one row per record, and whether the source had any data for each
+    record (any attribute at all, read or not). Rows are taken by position, so only the read columns are copied.
+    """
+    by_key = matching.distinct(keys)
+    by_email = matching.distinct(emails) if emails is not None else None
+    asked = [by_key[1]] if by_email is None else [by_key[1], by_email[1]]
+    found = provider.lookup(pd.Index(pd.array(pa.concat_arrays(asked), dtype=matching.STRING)))
+    table = found.reset_index(drop=True)
+    person = [c for c in found.columns if str(c).startswith("person.")] if by_email is not None else []
+    parts = [([c for c in found.columns if c not in person], _rows(found, *by_key))]
+    if person:
+        parts.append((person, _rows(found, *by_email)))
+    has_data = np.zeros(len(index), dtype=bool)
+    frames = []
+    for columns, rows in parts:
+        frames.append(table[[c for c in columns if c in attributes]].reindex(rows).set_axis(index))
+        has_data |= np.append(table[columns].notna().any(axis=1).to_numpy(dtype=bool), False)[rows]
+    enrichment = pd.concat(frames, axis=1) if len(frames) > 1 else frames[0]
+    return enrichment, has_data
+
+
+def _record_facts(current: pd.DataFrame, keys: pd.DataFrame, has_data: np.ndarray) -> pd.DataFrame:
     """Per record: display name, owner, match key and source, match result and its detail."""
     name_field = next((f for f in NAME_FIELDS if f in current.columns), None)
     name = current[name_field] if name_field else pd.Series(pd.NA, index=current.index)
     owner = current["OwnerId"] if "OwnerId" in current.columns else pd.Series(pd.NA, index=current.index)
-    has_data = enrichment.notna().any(axis=1) if len(enrichment.columns) else pd.Series(False, index=current.index)
-    problem = keys["problem"].astype("object").map(_PROBLEM_TO_RESULT)
-    result = np.where(keys["key"].notna().to_numpy(), np.where(has_data.to_numpy(), "matched", "no_data"),
-                      problem.fillna("no_key").to_numpy())
+    problems = pa.array(keys["problem"].astype(matching.STRING).array)
+    problem = pc.index_in(problems, value_set=pa.array(list(_PROBLEM_TO_RESULT), problems.type))
+    unkeyed = np.append([MATCH_RESULTS.index(r) for r in _PROBLEM_TO_RESULT.values()], MATCH_RESULTS.index("no_key"))
+    result = np.where(keys["key"].notna().to_numpy(), np.where(has_data, 0, 1),
+                      unkeyed[np.asarray(pc.fill_null(problem, len(_PROBLEM_TO_RESULT)))])
     return pd.DataFrame({
         "name": name.astype("string"), "owner": owner.astype("string"), "key": keys["key"],
         "key_source": keys["key_source"],
-        "match": pd.Categorical(result, categories=MATCH_RESULTS), "detail": keys["detail"],
+        "match": pd.Categorical.from_codes(result, categories=MATCH_RESULTS), "detail": keys["detail"],
     }, index=current.index)
 
 
@@ -93,12 +112,13 @@ def build(current: pd.DataFrame, sobject: str, mapping: Mapping, provider: Provi
     a name field and OwnerId where present). Nothing is written and Salesforce is not called."""
     keys = matching.match_keys(current, sobject)
     emails = matching.email_keys(current) if sobject in ("Lead", "Contact") and "Email" in current.columns else None
-    enrichment = _lookup(provider, keys["key"], emails, current.index)
+    read = {path for f in mapping.fields for path in (f.attribute, *f.options.get("fallback", []))}
+    enrichment, has_data = _lookup(provider, keys["key"], emails, current.index, read)
     proposed, notes = apply(mapping, enrichment, specs)
     cells = diff.compute(current, proposed, specs, mapping.placeholders)
     filled = pd.Series({f: int((~is_blank(current[f], _spec(specs, f), mapping.placeholders)).sum())
                         for f in proposed.columns}, dtype="int64")
-    return Preview(sobject, cells, _record_facts(current, keys, enrichment), diff.totals(cells), filled, notes)
+    return Preview(sobject, cells, _record_facts(current, keys, has_data), diff.totals(cells), filled, notes)
 
 
 def _spec(specs: dict[str, FieldSpec], name: str) -> FieldSpec:

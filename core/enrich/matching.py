@@ -218,8 +218,9 @@ def _column(records: pd.DataFrame, field: str) -> pd.Series:
     return pd.Series(pd.NA, index=records.index, dtype=STRING)
 
 
-def _encoded(values: pd.Series) -> tuple[pa.Array, pa.Array]:
-    """(codes, distinct values): each value's position among the distinct ones (the last position for <NA>)."""
+def distinct(values: pd.Series) -> tuple[pa.Array, pa.Array]:
+    """(codes, distinct values) of a text column, hashed once in Arrow: each value's position among the distinct
+    ones, in first-seen order (<NA> gets the position just past the last)."""
     arrow = pa.array(values.array)
     if isinstance(arrow, pa.ChunkedArray):
         arrow = arrow.combine_chunks()
@@ -238,7 +239,7 @@ def _series(values: pa.Array, index: pd.Index) -> pd.Series:
 
 def _resolve(values: pd.Series, source: str) -> pd.DataFrame:
     """Normalise a column by its distinct values once, decide key, problem and detail there, then take per record."""
-    codes, uniques = _encoded(values)
+    codes, uniques = distinct(values)
     _, domain, text = _normalise(uniques, source)
     field = _FIELDS[source]
     free = _free_mail(domain)
@@ -301,7 +302,7 @@ def match_keys(records: pd.DataFrame, sobject: str) -> pd.DataFrame:
 def email_keys(records: pd.DataFrame) -> pd.Series:
     """Each record's normalised email address (<NA> when blank or invalid): the key for person data."""
     values = _column(records, "Email")
-    codes, uniques = _encoded(values)
+    codes, uniques = distinct(values)
     address = _normalise(uniques, "email")[0]
     emails = pa.concat_arrays([address, pa.nulls(1, pa.large_string())]).take(codes)
     return _series(emails, records.index).rename("email")

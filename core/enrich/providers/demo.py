@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -74,16 +75,11 @@ UNKNOWN_SHARE = 0.10
 def _seeds(keys: Sequence[str] | pa.Array) -> np.ndarray:
     """A stable 64-bit seed per key (blake2b, so the same key gives the same profile in every process).
 
-    Hashed straight from the Arrow buffer of the keys' UTF-8 bytes: no Python string per key.
+    Hashed from the UTF-8 bytes Arrow holds (no str built and encoded per key).
     """
-    arrow = key_array(keys)
-    if not len(arrow):
-        return np.zeros(0, dtype=np.uint64)
-    _, offsets, data = arrow.buffers()
-    ends = np.frombuffer(offsets, dtype=np.int64)[arrow.offset:arrow.offset + len(arrow) + 1].tolist()
-    view = memoryview(data if data is not None else b"")
-    digests = b"".join([hashlib.blake2b(view[a:b], digest_size=8).digest() for a, b in zip(ends[:-1], ends[1:], strict=True)])
-    return np.frombuffer(digests, dtype="<u8").astype(np.uint64)
+    digest = partial(hashlib.blake2b, digest_size=8)
+    raw = key_array(keys).cast(pa.large_binary()).to_pylist()
+    return np.frombuffer(b"".join([digest(k).digest() for k in raw]), dtype="<u8").astype(np.uint64)
 
 
 def _draw(seeds: np.ndarray, salt: int, n: int) -> np.ndarray:
