@@ -59,8 +59,19 @@ class Preview:
 
 def _rows(found: pd.DataFrame, codes: pa.Array, uniques: pa.Array) -> np.ndarray:
     """Each record's row in the source's answer (-1: a blank key, or one the source does not know)."""
-    rows = found.index.get_indexer(pd.Index(pd.array(uniques, dtype=matching.STRING))) if len(found) else \
-        np.full(len(uniques), -1)
+    labels = found.index.array
+    if isinstance(labels, pd.arrays.ArrowStringArray):  # hashed in Arrow: no Python string per key
+        known = pa.array(labels).cast(pa.large_string())
+        unique = pc.count_distinct(known, mode="all").as_py() == len(known)
+    else:
+        unique = found.index.is_unique
+    if not unique:
+        raise ValueError("cannot reindex on an axis with duplicate labels")
+    if isinstance(labels, pd.arrays.ArrowStringArray):
+        rows = np.asarray(pc.fill_null(pc.index_in(uniques, value_set=known), -1).to_numpy(zero_copy_only=False),
+                          dtype=np.intp)
+    else:
+        rows = found.index.get_indexer(pd.Index(pd.array(uniques, dtype=matching.STRING)))
     return np.append(rows, -1)[np.asarray(codes)]
 
 

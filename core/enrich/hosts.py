@@ -79,12 +79,12 @@ class SuffixRules:
         labels = np.asarray(pc.add(pc.count_substring(hosts, "."), 1).to_numpy(zero_copy_only=False), dtype=np.int64)
         public = np.zeros(len(labels), dtype=np.int64)
         decided = np.zeros(len(labels), dtype=bool)
-        top = int(min(labels.max(initial=0), self.depth))
-        for depth in range(top, 0, -1):
+        suffixes: dict[int, pa.Array] = {}
+        for depth in range(int(min(labels.max(initial=0), self.depth)), 0, -1):
             open_ = ~decided & (labels >= depth)
             if not open_.any():
                 continue
-            suffix = _last_labels(hosts, depth)
+            suffix = suffixes[depth] = _last_labels(hosts, depth)
             exception = open_ & mask(pc.is_in(suffix, self.exception))
             wildcard = open_ & ~exception & mask(pc.is_in(suffix, self.wildcard))
             exact = open_ & ~exception & ~wildcard & mask(pc.is_in(suffix, self.exact))
@@ -98,7 +98,7 @@ class SuffixRules:
         out = pa.nulls(len(labels), pa.large_string())
         for depth in np.unique(public[keep] + 1).tolist():
             chosen = pa.array(keep & (public + 1 == depth))
-            out = pc.if_else(chosen, _last_labels(hosts, depth), out)
+            out = pc.if_else(chosen, suffixes[depth] if depth in suffixes else _last_labels(hosts, depth), out)
         return out
 
 

@@ -238,7 +238,8 @@ def _series(values: pa.Array, index: pd.Index) -> pd.Series:
 
 
 def _resolve(values: pd.Series, source: str) -> pd.DataFrame:
-    """Normalise a column by its distinct values once, decide key, problem and detail there, then take per record."""
+    """Normalise a column by its distinct values once, decide key, its source, problem and detail there, then
+    take them per record."""
     codes, uniques = distinct(values)
     _, domain, text = _normalise(uniques, source)
     field = _FIELDS[source]
@@ -253,10 +254,11 @@ def _resolve(values: pd.Series, source: str) -> pd.DataFrame:
         free, pc.binary_join_element_wise(domain, _text(" is a free-mail domain: not used for company data"), _text("")),
         pc.if_else(invalid, pc.binary_join_element_wise(_text(f"{field}: "), text, _text("")), null)))
     # The last position stands for <NA>: no key, and the field is blank.
-    key, problem, detail = (pa.concat_arrays([c.cast(pa.large_string()), pa.array([last], pa.large_string())])
-                            for c, last in ((key, None), (problem, "no_key"), (detail, f"{field} is blank")))
-    return pd.DataFrame({name: _series(column.take(codes), values.index)
-                         for name, column in (("key", key), ("problem", problem), ("detail", detail))})
+    source_of = pc.if_else(pc.is_valid(key), _text(source), null)
+    columns = {name: pa.concat_arrays([c.cast(pa.large_string()), pa.array([last], pa.large_string())])
+               for name, c, last in (("key", key, None), ("key_source", source_of, None),
+                                     ("problem", problem, "no_key"), ("detail", detail, f"{field} is blank"))}
+    return pd.DataFrame({name: _series(column.take(codes), values.index) for name, column in columns.items()})
 
 
 def match_keys(records: pd.DataFrame, sobject: str) -> pd.DataFrame:
@@ -270,20 +272,8 @@ def match_keys(records: pd.DataFrame, sobject: str) -> pd.DataFrame:
     """
     if sobject not in _SOURCES:
         raise ValueError(f"no matching rule for {sobject!r}; expected one of {sorted(_SOURCES)}")
-    out = pd.DataFrame(
-        {
-            "key": pd.Series(pd.NA, index=records.index, dtype=STRING),
-            "key_source": pd.Series(pd.NA, index=records.index, dtype=STRING),
-            "problem": pd.Series(pd.NA, index=records.index, dtype=STRING),
-            "detail": pd.Series(pd.NA, index=records.index, dtype=STRING),
-        }
-    )
     primary, *fallbacks = _SOURCES[sobject]
-    found = _resolve(_column(records, _FIELDS[primary]), primary)
-    out["key"] = found["key"]
-    out["key_source"] = out["key_source"].mask(found["key"].notna(), primary)
-    out["problem"] = found["problem"]
-    out["detail"] = found["detail"]
+    out = _resolve(_column(records, _FIELDS[primary]), primary)
     for source in fallbacks:
         other = _resolve(_column(records, _FIELDS[source]), source)
         open_ = out["key"].isna()

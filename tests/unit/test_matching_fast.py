@@ -111,6 +111,8 @@ def test_given_wildcard_and_exception_rules_when_registrable_found_then_as_the_l
     found = SuffixRules(_PSL).registrable(pa.array(hosts, pa.large_string())).to_pylist()
     assert found == [_PSL.privatesuffix(h) for h in hosts]
     assert found[:6] == ["a.b.kawasaki.jp", "city.kawasaki.jp", "city.kawasaki.jp", "www.ck", "www.ck", "a.b.ck"]
+    sliced = SuffixRules(_PSL).registrable(pa.array(hosts, pa.large_string()).slice(7, 3)).to_pylist()
+    assert sliced == found[7:10], "a slice of a larger array reads its own values"
 
 
 def test_given_many_records_of_plain_websites_when_matched_then_no_value_takes_the_per_value_path() -> None:

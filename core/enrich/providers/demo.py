@@ -122,6 +122,10 @@ def _company_name(domains: pa.Array) -> pa.Array:
     return names
 
 
+_TECH_BYTES = [[[t for bit, t in enumerate(_TECH[shift:shift + 8]) if byte >> bit & 1] for byte in range(256)]
+               for shift in (0, 8)]
+
+
 def _tech(masks: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Each row's first `count` technologies of its bit mask, as a list (None when empty)."""
     kept = np.zeros_like(masks)
@@ -131,8 +135,9 @@ def _tech(masks: np.ndarray, counts: np.ndarray) -> np.ndarray:
         kept |= (has & (seen < counts)) << bit
         seen += has
     distinct, inverse = np.unique(kept, return_inverse=True)
+    low, high = _TECH_BYTES
     lists = np.empty(len(distinct), dtype=object)
-    lists[:] = [[t for bit, t in enumerate(_TECH) if m >> bit & 1] or None for m in distinct.tolist()]
+    lists[:] = [low[m & 255] + high[m >> 8] or None for m in distinct.tolist()]
     return lists[inverse]
 
 
