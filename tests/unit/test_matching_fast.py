@@ -6,11 +6,11 @@ import pyarrow as pa
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from core.enrich import matching
+from core.enrich import domains, matching
 from core.enrich.hosts import SuffixRules
 from core.enrich.matching import is_free_mail, match_keys, normalise_domain, normalise_email
 
-_PSL = matching._PSL
+_PSL = domains._PSL
 _RULE_LIST = sorted(_PSL._publicsuffix)
 
 _COMMON = st.sampled_from(["www", "acme", "shop", "blog", "eu", "x-y", "a1", "company7", "Www", "ACME"])
