@@ -8,6 +8,7 @@ materialised as a table.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,13 +16,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from core.enrich import matching
+from core.enrich import lookup, matching
 from core.enrich.mapping import Mapping, apply
 from core.enrich.providers.base import Provider
 from core.enrich.transforms import Note
 from core.fields import FieldSpec
 from core.sync import diff
 from core.sync.guard import is_blank
+from core.sync.guard_cells import Cells
+from core.sync.guard_values import to_arrow
 
 MATCH_RESULTS: tuple[str, ...] = ("matched", "no_data", "free_mail", "invalid_key", "no_key")
 """Per record: the source had data for its key; had none; the key was a free-mail domain; the Website or Email
@@ -57,49 +60,6 @@ class Preview:
         return {str(v): int(self.totals[v].sum()) for v in diff.VERDICTS}
 
 
-def _rows(found: pd.DataFrame, codes: pa.Array, uniques: pa.Array) -> np.ndarray:
-    """Each record's row in the source's answer (-1: a blank key, or one the source does not know)."""
-    labels = found.index.array
-    if isinstance(labels, pd.arrays.ArrowStringArray):  # hashed in Arrow: no Python string per key
-        known = pa.array(labels).cast(pa.large_string())
-        unique = pc.count_distinct(known, mode="all").as_py() == len(known)
-    else:
-        unique = found.index.is_unique
-    if not unique:
-        raise ValueError("cannot reindex on an axis with duplicate labels")
-    if isinstance(labels, pd.arrays.ArrowStringArray):
-        rows = np.asarray(pc.fill_null(pc.index_in(uniques, value_set=known), -1).to_numpy(zero_copy_only=False),
-                          dtype=np.intp)
-    else:
-        rows = found.index.get_indexer(pd.Index(pd.array(uniques, dtype=matching.STRING)))
-    return np.append(rows, -1)[np.asarray(codes)]
-
-
-def _lookup(provider: Provider, keys: pd.Series, emails: pd.Series | None, index: pd.Index,
-            attributes: set[str]) -> tuple[pd.DataFrame, np.ndarray]:
-    """One provider call for every distinct domain and email key; company attributes by domain, person ones by email.
-
-    Returns the attributes the mapping reads, one row per record, and whether the source had any data for each
-    record (any attribute at all, read or not). Rows are taken by position, so only the read columns are copied.
-    """
-    by_key = matching.distinct(keys)
-    by_email = matching.distinct(emails) if emails is not None else None
-    asked = [by_key[1]] if by_email is None else [by_key[1], by_email[1]]
-    found = provider.lookup(pd.Index(pd.array(pa.concat_arrays(asked), dtype=matching.STRING)))
-    table = found.reset_index(drop=True)
-    person = [c for c in found.columns if str(c).startswith("person.")] if by_email is not None else []
-    parts = [([c for c in found.columns if c not in person], _rows(found, *by_key))]
-    if person:
-        parts.append((person, _rows(found, *by_email)))
-    has_data = np.zeros(len(index), dtype=bool)
-    frames = []
-    for columns, rows in parts:
-        frames.append(table[[c for c in columns if c in attributes]].reindex(rows).set_axis(index))
-        has_data |= np.append(table[columns].notna().any(axis=1).to_numpy(dtype=bool), False)[rows]
-    enrichment = pd.concat(frames, axis=1) if len(frames) > 1 else frames[0]
-    return enrichment, has_data
-
-
 def _record_facts(current: pd.DataFrame, keys: pd.DataFrame, has_data: np.ndarray) -> pd.DataFrame:
     """Per record: display name, owner, match key and source, match result and its detail."""
     name_field = next((f for f in NAME_FIELDS if f in current.columns), None)
@@ -117,19 +77,46 @@ def _record_facts(current: pd.DataFrame, keys: pd.DataFrame, has_data: np.ndarra
     }, index=current.index)
 
 
+def _current_cells(current: pd.DataFrame, fields: list[str], specs: dict[str, FieldSpec],
+                   placeholders: tuple[str, ...]) -> tuple[dict[str, Cells], pd.Series]:
+    """The mapped fields' current cells as the guard reads them (distinct values, text, blanks) and how many
+    records hold a value in each: all from the records alone, so it runs while the lookup does."""
+    cells: dict[str, Cells] = {}
+    for name in fields:
+        if name in current.columns:
+            column = cells[name] = Cells.of(current[name])
+            _, values = column.encoded
+            values.empty  # noqa: B018 - computed now (cached), so the diff finds it ready
+            values.text  # noqa: B018
+    filled = pd.Series({f: int((~is_blank(current[f], _spec(specs, f), placeholders)).sum())
+                        for f in fields if f in current.columns}, dtype="int64")
+    return cells, filled
+
+
 def build(current: pd.DataFrame, sobject: str, mapping: Mapping, provider: Provider,
           specs: dict[str, FieldSpec]) -> Preview:
     """The whole preview of one object from its records as read (index Id; the mapped fields, Website/Email,
-    a name field and OwnerId where present). Nothing is written and Salesforce is not called."""
-    keys = matching.match_keys(current, sobject)
-    emails = matching.email_keys(current) if sobject in ("Lead", "Contact") and "Email" in current.columns else None
-    read = {path for f in mapping.fields for path in (f.attribute, *f.options.get("fallback", []))}
-    enrichment, has_data = _lookup(provider, keys["key"], emails, current.index, read)
-    proposed, notes = apply(mapping, enrichment, specs)
-    cells = diff.compute(current, proposed, specs, mapping.placeholders)
-    filled = pd.Series({f: int((~is_blank(current[f], _spec(specs, f), mapping.placeholders)).sum())
-                        for f in proposed.columns}, dtype="int64")
-    return Preview(sobject, cells, _record_facts(current, keys, has_data), diff.totals(cells), filled, notes)
+    a name field and OwnerId where present). Nothing is written and Salesforce is not called.
+
+    The source is asked once per distinct key, the mapping runs once per distinct source row and its values
+    are judged once each (Cells.spread); only then are they spread over the records. The current side of the
+    diff and the fill rates depend on the records alone, so they are prepared on a second thread meanwhile
+    (Arrow and numpy release the GIL)."""
+    fields = list(dict.fromkeys(f.field for f in mapping.fields))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        ahead = pool.submit(_current_cells, current, fields, specs, mapping.placeholders)
+        keys, key_codes, key_values = matching.matched(current, sobject)
+        emails = matching.email_keys(current) if sobject in ("Lead", "Contact") and "Email" in current.columns else None
+        read = {path for f in mapping.fields for path in (f.attribute, *f.options.get("fallback", []))}
+        source = lookup.source_rows(provider, (key_codes, key_values),
+                                    matching.distinct(emails) if emails is not None else None, read)
+        mapped, notes = apply(mapping, source.rows, specs, source.weights)
+        proposed = lookup.spread(mapped, source.row, current.index)
+        proposed_cells = {f: Cells.spread(to_arrow(mapped[f]), source.row, to_arrow(proposed[f]))
+                          for f in proposed.columns}
+        current_cells, filled = ahead.result()
+    cells = diff.compute(current, proposed, specs, mapping.placeholders, current_cells, proposed_cells)
+    return Preview(sobject, cells, _record_facts(current, keys, source.has_data), diff.totals(cells), filled, notes)
 
 
 def _spec(specs: dict[str, FieldSpec], name: str) -> FieldSpec:
