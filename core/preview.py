@@ -106,10 +106,12 @@ def build(current: pd.DataFrame, sobject: str, mapping: Mapping, provider: Provi
     with ThreadPoolExecutor(max_workers=1) as pool:
         ahead = pool.submit(_current_cells, current, fields, specs, mapping.placeholders)
         keys, key_codes, key_values = matching.matched(current, sobject)
-        emails = matching.email_keys(current) if sobject in ("Lead", "Contact") and "Email" in current.columns else None
+        by_email = None
+        if sobject in ("Lead", "Contact") and "Email" in current.columns:
+            _, email_codes, email_values = matching.emails_coded(current)
+            by_email = (email_codes, email_values)
         read = {path for f in mapping.fields for path in (f.attribute, *f.options.get("fallback", []))}
-        source = lookup.source_rows(provider, (key_codes, key_values),
-                                    matching.distinct(emails) if emails is not None else None, read)
+        source = lookup.source_rows(provider, (key_codes, key_values), by_email, read)
         mapped, notes = apply(mapping, source.rows, specs, source.weights)
         proposed = lookup.spread(mapped, source.row, current.index)
         proposed_cells = {f: Cells.spread(to_arrow(mapped[f]), source.row, to_arrow(proposed[f]))

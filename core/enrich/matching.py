@@ -15,7 +15,7 @@ from core.enrich.domains import (
     normalise_many,
 )
 
-__all__ = ["FREE_MAIL", "PROBLEMS", "STRING", "distinct", "email_keys", "is_free_mail", "match_keys", "matched",
+__all__ = ["FREE_MAIL", "PROBLEMS", "STRING", "distinct", "email_keys", "emails_coded", "is_free_mail", "match_keys", "matched",
            "normalise_domain", "normalise_email", "normalise_many"]
 
 STRING = pd.StringDtype("pyarrow")
@@ -115,8 +115,13 @@ def matched(records: pd.DataFrame, sobject: str) -> tuple[pd.DataFrame, pa.Array
 
 def email_keys(records: pd.DataFrame) -> pd.Series:
     """Each record's normalised email address (<NA> when blank or invalid): the key for person data."""
-    values = _column(records, "Email")
-    codes, uniques = distinct(values)
-    address = normalise(uniques, "email")[0]
-    emails = pa.concat_arrays([address, pa.nulls(1, pa.large_string())]).take(codes)
-    return _series(emails, records.index).rename("email")
+    return emails_coded(records)[0]
+
+
+def emails_coded(records: pd.DataFrame) -> tuple[pd.Series, pa.Array, pa.Array]:
+    """email_keys, plus the distinct addresses and each record's position among them (<NA>: one past the last)."""
+    codes, uniques = distinct(_column(records, "Email"))
+    address = pa.concat_arrays([normalise(uniques, "email")[0], pa.nulls(1, pa.large_string())])
+    numbered = address.dictionary_encode()
+    per_record = _series(address.take(codes), records.index).rename("email")
+    return per_record, pc.fill_null(numbered.indices, len(numbered.dictionary)).take(codes), numbered.dictionary
