@@ -21,6 +21,16 @@ def mask(values: pa.Array) -> np.ndarray:
     return np.asarray(pc.fill_null(values, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
+def _replace_where(values: pa.Array, needle: str, pattern: str) -> pa.Array:
+    """Remove the regex pattern's match, running the regex only on the values that hold needle (which every
+    match contains): a user-info "@" or a port ":" is rare, a plain substring search is cheap."""
+    hit = mask(pc.match_substring(values, needle))
+    if not hit.any():
+        return values
+    where = pa.array(hit)
+    return pc.replace_with_mask(values, where, pc.replace_substring_regex(values.filter(where), pattern, ""))
+
+
 def plain_websites(text: pa.Array, blank_words: frozenset[str]) -> tuple[pa.Array, np.ndarray]:
     """(host, plain): each value's lower-cased host name, and whether the value is a plain ASCII website.
 
@@ -31,7 +41,7 @@ def plain_websites(text: pa.Array, blank_words: frozenset[str]) -> tuple[pa.Arra
     text = pc.ascii_trim_whitespace(text)
     bare = pc.utf8_ltrim(pc.replace_substring_regex(text, r"^[A-Za-z][A-Za-z0-9+.\-]*://", ""), "/")
     authority = pc.replace_substring_regex(bare, r"(?s)[/?#\\].*$", "")
-    host = pc.replace_substring_regex(pc.replace_substring_regex(authority, r"(?s)^.*@", ""), r":[0-9]*$", "")
+    host = _replace_where(_replace_where(authority, "@", r"(?s)^.*@"), ":", r":[0-9]*$")
     host = pc.ascii_lower(pc.utf8_rtrim(host, "."))
     plain = (mask(pc.string_is_ascii(authority))
              & ~mask(pc.match_substring_regex(authority, rf"[{_SPACE},;]"))
@@ -57,11 +67,12 @@ def plain_emails(text: pa.Array) -> tuple[pa.Array, pa.Array, np.ndarray]:
 
 
 class SuffixRules:
-    """The Public Suffix List's rules as three Arrow value sets, matched against many host names at once.
+    """The Public Suffix List's rules as Arrow value sets, matched against many host names at once.
 
-    The rules, and the order they are tried in, are publicsuffixlist's own (its `_countpublic`): from the
-    longest candidate suffix down, at each length an exception rule first, then a wildcard, then an exact
-    rule; the first length with any rule decides.
+    The rules, and what they decide, are publicsuffixlist's own (its `_countpublic`): the longest suffix that
+    meets a rule decides, and at one length an exception rule comes before a wildcard, a wildcard before an
+    exact rule. Suffixes are tried from the shortest up, and a host stops as soon as its suffix is no suffix
+    of any rule: "company.com" is none, so "www.company.com" is never looked up.
     """
 
     def __init__(self, psl: PublicSuffixList) -> None:
@@ -73,32 +84,46 @@ class SuffixRules:
         self.exact = pa.array(sorted(rules), pa.large_string())
         self.wildcard = pa.array(sorted(r[2:] for r in rules if r.startswith("*.")), pa.large_string())
         self.exception = pa.array(sorted(r[1:] for r in rules if r.startswith("!")), pa.large_string())
+        bodies = {r.lstrip("!").removeprefix("*.") for r in rules}
+        tails = {".".join(b.split(".")[-n:]) for b in bodies for n in range(1, b.count(".") + 2)}
+        self.tails = pa.array(sorted(tails), pa.large_string())
 
     def registrable(self, hosts: pa.Array) -> pa.Array:
         """PublicSuffixList.privatesuffix of each lower-case, dot-separated host without empty labels (null if none)."""
         labels = np.asarray(pc.add(pc.count_substring(hosts, "."), 1).to_numpy(zero_copy_only=False), dtype=np.int64)
         public = np.zeros(len(labels), dtype=np.int64)
         decided = np.zeros(len(labels), dtype=bool)
-        suffixes: dict[int, pa.Array] = {}
-        for depth in range(int(min(labels.max(initial=0), self.depth)), 0, -1):
-            open_ = ~decided & (labels >= depth)
-            if not open_.any():
-                continue
-            suffix = suffixes[depth] = _last_labels(hosts, depth)
-            exception = open_ & mask(pc.is_in(suffix, self.exception))
-            wildcard = open_ & ~exception & mask(pc.is_in(suffix, self.wildcard))
-            exact = open_ & ~exception & ~wildcard & mask(pc.is_in(suffix, self.exact))
-            public[exception] = depth - 1
-            public[wildcard] = np.where(labels[wildcard] > depth, depth + 1, depth)
-            public[exact] = depth
-            decided |= exception | wildcard | exact
+        alive = np.ones(len(labels), dtype=bool)
+        suffixes: dict[int, tuple[np.ndarray, pa.Array]] = {}  # depth -> (rows, their suffixes)
+        for depth in range(1, self.depth + 1):
+            rows = np.flatnonzero(alive & (labels >= depth))
+            if not len(rows):
+                break
+            suffix = _last_labels(hosts.take(pa.array(rows)), depth)
+            suffixes[depth] = (rows, suffix)
+            exception = mask(pc.is_in(suffix, self.exception))
+            wildcard = ~exception & mask(pc.is_in(suffix, self.wildcard))
+            exact = ~exception & ~wildcard & mask(pc.is_in(suffix, self.exact))
+            public[rows[exception]] = depth - 1
+            public[rows[wildcard]] = np.where(labels[rows[wildcard]] > depth, depth + 1, depth)
+            public[rows[exact]] = depth
+            decided[rows[exception | wildcard | exact]] = True
+            alive[:] = False
+            alive[rows[mask(pc.is_in(suffix, self.tails))]] = True
         if self.accept_unknown:
             public[~decided] = 1
         keep = (public > 0) & (labels >= public + 1)
         out = pa.nulls(len(labels), pa.large_string())
         for depth in np.unique(public[keep] + 1).tolist():
-            chosen = pa.array(keep & (public + 1 == depth))
-            out = pc.if_else(chosen, suffixes[depth] if depth in suffixes else _last_labels(hosts, depth), out)
+            chosen = keep & (public + 1 == depth)
+            rows, suffix = suffixes.get(depth, (np.zeros(0, dtype=np.intp), None))
+            if chosen[rows].sum() != chosen.sum():  # not all cut on the way up: cut them now
+                rows = np.flatnonzero(chosen)
+                suffix = _last_labels(hosts.take(pa.array(rows)), depth)
+            at = np.zeros(len(labels), dtype=bool)
+            at[rows] = True
+            spread = pc.replace_with_mask(pa.nulls(len(labels), pa.large_string()), pa.array(at), suffix)
+            out = pc.if_else(pa.array(chosen), spread, out)
         return out
 
 
