@@ -22,7 +22,7 @@ from core.enrich.providers.base import Provider
 from core.enrich.transforms import Note
 from core.fields import FieldSpec
 from core.sync import diff
-from core.sync.guard import is_blank
+from core.sync.guard import blank_cells
 from core.sync.guard_cells import Cells
 from core.sync.guard_values import to_arrow
 
@@ -81,16 +81,12 @@ def _current_cells(current: pd.DataFrame, fields: list[str], specs: dict[str, Fi
                    placeholders: tuple[str, ...]) -> tuple[dict[str, Cells], pd.Series]:
     """The mapped fields' current cells as the guard reads them (distinct values, text, blanks) and how many
     records hold a value in each: all from the records alone, so it runs while the lookup does."""
-    cells: dict[str, Cells] = {}
-    for name in fields:
-        if name in current.columns:
-            column = cells[name] = Cells.of(current[name])
-            _, values = column.encoded
-            values.empty  # noqa: B018 - computed now (cached), so the diff finds it ready
-            values.text  # noqa: B018
-    filled = pd.Series({f: int((~is_blank(current[f], _spec(specs, f), placeholders)).sum())
-                        for f in fields if f in current.columns}, dtype="int64")
-    return cells, filled
+    cells = {name: Cells.of(current[name]) for name in fields if name in current.columns}
+    filled = {}
+    for name, column in cells.items():
+        filled[name] = int((~blank_cells(column, _spec(specs, name), placeholders)).sum())
+        column.encoded[1].text  # noqa: B018 - computed now (cached), so the diff finds it ready
+    return cells, pd.Series(filled, dtype="int64")
 
 
 def build(current: pd.DataFrame, sobject: str, mapping: Mapping, provider: Provider,

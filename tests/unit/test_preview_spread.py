@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from core.enrich.mapping import FieldMap, Mapping, apply
 from core.fields import FieldSpec
 from core.sync import diff
+from core.sync.guard import blank_cells, is_blank
 from core.sync.guard_cells import Cells
 from core.sync.guard_values import to_arrow
 
@@ -83,3 +84,11 @@ def test_given_proposed_spread_from_source_rows_when_diffed_then_same_cells_as_j
     pd.testing.assert_frame_equal(diff.compute(current, proposed, SPECS, proposed_cells=spread), expected)
     pd.testing.assert_frame_equal(diff.compute(current, proposed, SPECS, current_cells={
         f: Cells.of(current[f]) for f in SPECS}, proposed_cells=spread), expected)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(CURRENT, st.just(np.nan), st.sampled_from([" ", "\u200b", " [[UNKNOWN]] "])), min_size=1,
+                max_size=30), st.sampled_from(list(SPECS.values()) + [FieldSpec(name="Ok", type="boolean")]))
+def test_given_any_column_when_blanks_judged_per_distinct_value_then_same_as_is_blank(values: list, spec: FieldSpec) -> None:
+    column = pd.Series(values, dtype=object)
+    assert blank_cells(Cells.of(column), spec).tolist() == is_blank(column, spec).tolist()
