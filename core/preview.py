@@ -8,18 +8,23 @@ materialised as a table.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from core.enrich import matching
+from core.enrich import lookup, matching
 from core.enrich.mapping import Mapping, apply
 from core.enrich.providers.base import Provider
 from core.enrich.transforms import Note
 from core.fields import FieldSpec
 from core.sync import diff
-from core.sync.guard import is_blank
+from core.sync.guard import blank_cells
+from core.sync.guard_cells import Cells
+from core.sync.guard_values import to_arrow
 
 MATCH_RESULTS: tuple[str, ...] = ("matched", "no_data", "free_mail", "invalid_key", "no_key")
 """Per record: the source had data for its key; had none; the key was a free-mail domain; the Website or Email
@@ -55,50 +60,61 @@ class Preview:
         return {str(v): int(self.totals[v].sum()) for v in diff.VERDICTS}
 
 
-def _lookup(provider: Provider, keys: pd.Series, emails: pd.Series | None, index: pd.Index) -> pd.DataFrame:
-    """One provider call for every domain and email key; company attributes by domain, person ones by email."""
-    wanted = keys.dropna().unique().tolist()
-    if emails is not None:
-        wanted += emails.dropna().unique().tolist()
-    found = provider.lookup(wanted)
-    company = found.reindex(keys.to_numpy()).set_axis(index)
-    if emails is None:
-        return company
-    person_columns = [c for c in found.columns if str(c).startswith("person.")]
-    if not person_columns:
-        return company
-    person = found[person_columns].reindex(emails.to_numpy()).set_axis(index)
-    return pd.concat([company.drop(columns=person_columns), person], axis=1)
-
-
-def _record_facts(current: pd.DataFrame, keys: pd.DataFrame, enrichment: pd.DataFrame) -> pd.DataFrame:
+def _record_facts(current: pd.DataFrame, keys: pd.DataFrame, has_data: np.ndarray) -> pd.DataFrame:
     """Per record: display name, owner, match key and source, match result and its detail."""
     name_field = next((f for f in NAME_FIELDS if f in current.columns), None)
     name = current[name_field] if name_field else pd.Series(pd.NA, index=current.index)
     owner = current["OwnerId"] if "OwnerId" in current.columns else pd.Series(pd.NA, index=current.index)
-    has_data = enrichment.notna().any(axis=1) if len(enrichment.columns) else pd.Series(False, index=current.index)
-    problem = keys["problem"].astype("object").map(_PROBLEM_TO_RESULT)
-    result = np.where(keys["key"].notna().to_numpy(), np.where(has_data.to_numpy(), "matched", "no_data"),
-                      problem.fillna("no_key").to_numpy())
+    problems = pa.array(keys["problem"].astype(matching.STRING).array)
+    problem = pc.index_in(problems, value_set=pa.array(list(_PROBLEM_TO_RESULT), problems.type))
+    unkeyed = np.append([MATCH_RESULTS.index(r) for r in _PROBLEM_TO_RESULT.values()], MATCH_RESULTS.index("no_key"))
+    result = np.where(keys["key"].notna().to_numpy(), np.where(has_data, 0, 1),
+                      unkeyed[np.asarray(pc.fill_null(problem, len(_PROBLEM_TO_RESULT)))])
     return pd.DataFrame({
         "name": name.astype("string"), "owner": owner.astype("string"), "key": keys["key"],
         "key_source": keys["key_source"],
-        "match": pd.Categorical(result, categories=MATCH_RESULTS), "detail": keys["detail"],
+        "match": pd.Categorical.from_codes(result, categories=MATCH_RESULTS), "detail": keys["detail"],
     }, index=current.index)
+
+
+def _current_cells(current: pd.DataFrame, fields: list[str], specs: dict[str, FieldSpec],
+                   placeholders: tuple[str, ...]) -> tuple[dict[str, Cells], pd.Series]:
+    """The mapped fields' current cells as the guard reads them (distinct values, text, blanks) and how many
+    records hold a value in each: all from the records alone, so it runs while the lookup does."""
+    cells = {name: Cells.of(current[name]) for name in fields if name in current.columns}
+    filled = {}
+    for name, column in cells.items():
+        filled[name] = int((~blank_cells(column, _spec(specs, name), placeholders)).sum())
+        column.encoded[1].text  # noqa: B018 - computed now (cached), so the diff finds it ready
+    return cells, pd.Series(filled, dtype="int64")
 
 
 def build(current: pd.DataFrame, sobject: str, mapping: Mapping, provider: Provider,
           specs: dict[str, FieldSpec]) -> Preview:
     """The whole preview of one object from its records as read (index Id; the mapped fields, Website/Email,
-    a name field and OwnerId where present). Nothing is written and Salesforce is not called."""
-    keys = matching.match_keys(current, sobject)
-    emails = matching.email_keys(current) if sobject in ("Lead", "Contact") and "Email" in current.columns else None
-    enrichment = _lookup(provider, keys["key"], emails, current.index)
-    proposed, notes = apply(mapping, enrichment, specs)
-    cells = diff.compute(current, proposed, specs, mapping.placeholders)
-    filled = pd.Series({f: int((~is_blank(current[f], _spec(specs, f), mapping.placeholders)).sum())
-                        for f in proposed.columns}, dtype="int64")
-    return Preview(sobject, cells, _record_facts(current, keys, enrichment), diff.totals(cells), filled, notes)
+    a name field and OwnerId where present). Nothing is written and Salesforce is not called.
+
+    The source is asked once per distinct key, the mapping runs once per distinct source row and its values
+    are judged once each (Cells.spread); only then are they spread over the records. The current side of the
+    diff and the fill rates depend on the records alone, so they are prepared on a second thread meanwhile
+    (Arrow and numpy release the GIL)."""
+    fields = list(dict.fromkeys(f.field for f in mapping.fields))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        ahead = pool.submit(_current_cells, current, fields, specs, mapping.placeholders)
+        keys, key_codes, key_values = matching.matched(current, sobject)
+        by_email = None
+        if sobject in ("Lead", "Contact") and "Email" in current.columns:
+            _, email_codes, email_values = matching.emails_coded(current)
+            by_email = (email_codes, email_values)
+        read = {path for f in mapping.fields for path in (f.attribute, *f.options.get("fallback", []))}
+        source = lookup.source_rows(provider, (key_codes, key_values), by_email, read)
+        mapped, notes = apply(mapping, source.rows, specs, source.weights)
+        proposed = lookup.spread(mapped, source.row, current.index)
+        proposed_cells = {f: Cells.spread(to_arrow(mapped[f]), source.row, to_arrow(proposed[f]))
+                          for f in proposed.columns}
+        current_cells, filled = ahead.result()
+    cells = diff.compute(current, proposed, specs, mapping.placeholders, current_cells, proposed_cells)
+    return Preview(sobject, cells, _record_facts(current, keys, source.has_data), diff.totals(cells), filled, notes)
 
 
 def _spec(specs: dict[str, FieldSpec], name: str) -> FieldSpec:

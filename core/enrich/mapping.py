@@ -215,7 +215,8 @@ def _source_column(enrichment: pd.DataFrame, fmap: FieldMap, placeholders: tuple
     return column
 
 
-def _transform(values: pd.Series, fmap: FieldMap, spec: FieldSpec | None, notes: list[Note]) -> pd.Series:
+def _transform(values: pd.Series, fmap: FieldMap, spec: FieldSpec | None, notes: list[Note],
+               weights: np.ndarray | None = None) -> pd.Series:
     """Run one mapping entry's transform over a whole column (see apply)."""
     kind = resolve(fmap.transform, spec)
     opts = fmap.options
@@ -225,11 +226,19 @@ def _transform(values: pd.Series, fmap: FieldMap, spec: FieldSpec | None, notes:
     def note(level: str, count: int, message: str) -> None:
         notes.append(Note(level, fmap.field, fmap.attribute, message, int(count)))
 
+    def records(mask: np.ndarray) -> int:
+        """How many records the rows in mask stand for."""
+        return int(mask.sum() if weights is None else weights[mask].sum())
+
+    def each(picked: np.ndarray, mask: np.ndarray, dtype: str | None = None) -> pd.Series:
+        """The values of the rows in mask, once per record they stand for (rows in the order records use them)."""
+        return pd.Series(picked if weights is None else np.repeat(picked, weights[mask]), dtype=dtype)
+
     listed = is_list_column(values) or kind == "join"
     if listed:
         sep = opts.get("separator", ";" if spec is not None and spec.type == "multipicklist" else "; ")
         cap = None if kind == "none" or opts.get("overflow") == "keep" else limit
-        joined, lost = join_to_fit(values, sep, cap)
+        joined, lost = join_to_fit(values, sep, cap, weights)
         if lost:
             note("warning", lost, f"{lost} record(s) have more {fmap.attribute} values than fit in {limit} characters; "
                                   "kept the leading ones")
@@ -245,8 +254,8 @@ def _transform(values: pd.Series, fmap: FieldMap, spec: FieldSpec | None, notes:
         else:
             out = pd.Series(pd.array(nums, dtype="Float64"), index=values.index)
         if bad.any():
-            note("warning", bad.sum(), f"{bad.sum()} {fmap.attribute} value(s) are not numbers "
-                                       f"({suggest(pd.Series(values.astype(object)[bad]), ())}); left as they are, so they are skipped as invalid")
+            note("warning", records(bad), f"{records(bad)} {fmap.attribute} value(s) are not numbers "
+                                          f"({suggest(each(values.astype(object).to_numpy()[bad], bad, object), ())}); left as they are, so they are skipped as invalid")
             out = out.astype(object).where(~bad, pd.Series(text(arr).to_numpy(zero_copy_only=False), index=values.index))
         return out
     if kind == "none" and not listed:
@@ -255,27 +264,32 @@ def _transform(values: pd.Series, fmap: FieldMap, spec: FieldSpec | None, notes:
     if kind == "picklist" and spec is not None and spec.picklist_values:
         txt, unmatched = picklist_map(txt, spec, opts.get("synonyms", {}))
         if unmatched.any():
-            odd = pd.Series(txt.to_numpy(zero_copy_only=False)[unmatched])
+            odd = each(txt.to_numpy(zero_copy_only=False)[unmatched], unmatched)
             fate = ("skipped as invalid (restricted picklist)" if spec.restricted_picklist
                     else "written as they are (the picklist is not restricted)")
-            note("warning" if spec.restricted_picklist else "info", unmatched.sum(),
-                 f"{unmatched.sum()} value(s) match no active {spec.name} value: {suggest(odd, spec.picklist_values)}; "
+            note("warning" if spec.restricted_picklist else "info", records(unmatched),
+                 f"{records(unmatched)} value(s) match no active {spec.name} value: {suggest(odd, spec.picklist_values)}; "
                  f"{fate}. Add options.synonyms or the values to the picklist.")
     if kind in ("truncate", "picklist", "text") and limit and not (kind == "picklist" and spec and spec.restricted_picklist):
         over = np.asarray(pc.fill_null(pc.greater(pc.utf8_length(txt), limit), False).to_numpy(zero_copy_only=False))
         if over.any() and kind != "text":
             txt = truncate_text(txt, limit)
-            note("info", over.sum(), f"{over.sum()} value(s) longer than {limit} characters cut to fit, ending in …")
+            note("info", records(over), f"{records(over)} value(s) longer than {limit} characters cut to fit, ending in …")
     return pd.Series(pd.array(txt, dtype=STRING), index=values.index)
 
 
-def apply(mapping: Mapping, enrichment: pd.DataFrame, specs: dict[str, FieldSpec]) -> tuple[pd.DataFrame, list[Note]]:
+def apply(mapping: Mapping, enrichment: pd.DataFrame, specs: dict[str, FieldSpec],
+          weights: np.ndarray | None = None) -> tuple[pd.DataFrame, list[Note]]:
     """Turn enrichment attributes (one row per record, index = record Id) into proposed field values.
 
     Returns (proposed, notes): proposed has the enrichment's index and one column per mapped field,
     values transformed to fit (cut to length with "…", lists joined, picklist values matched, numbers
     parsed). Values that still cannot fit are left as they are, so the guard calls them invalid. A loop
     over the mapping's few fields; each transform is vectorised over the column.
+
+    weights: how many records each row stands for, when the rows are the distinct source rows of many records
+    in the order the records first use them. Every transform works value by value, so the values are the
+    records' own, and the notes count (and rank examples by) records.
     """
     notes: list[Note] = []
     columns: dict[str, pd.Series] = {}
@@ -294,7 +308,7 @@ def apply(mapping: Mapping, enrichment: pd.DataFrame, specs: dict[str, FieldSpec
             notes.append(Note("info", fmap.field, fmap.attribute, f"the enrichment has no {fmap.attribute} values"))
             columns[fmap.field] = pd.Series(pd.NA, index=enrichment.index, dtype=STRING)
             continue
-        columns[fmap.field] = _transform(source, fmap, spec, notes)
+        columns[fmap.field] = _transform(source, fmap, spec, notes, weights)
     proposed = pd.DataFrame(columns, index=enrichment.index)
     proposed.index.name = enrichment.index.name or "Id"
     return proposed, notes

@@ -1,192 +1,28 @@
 """Record -> lookup key: a website or email reduced to its registrable domain, or a reason why not."""
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
-from functools import lru_cache
-
-import idna
-import numpy as np
 import pandas as pd
-from publicsuffixlist import PublicSuffixList
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from core.enrich.domains import (
+    FREE_MAIL,
+    free_mail_many,
+    is_free_mail,
+    normalise,
+    normalise_domain,
+    normalise_email,
+    normalise_many,
+)
+
+__all__ = ["FREE_MAIL", "PROBLEMS", "STRING", "distinct", "email_keys", "emails_coded", "is_free_mail", "match_keys", "matched",
+           "normalise_domain", "normalise_email", "normalise_many"]
 
 STRING = pd.StringDtype("pyarrow")
-
-# The bundled list only (publicsuffixlist reads its own .dat file; nothing is fetched at run time).
-# accept_unknown=False: a name under no known suffix ("acme", "intranet.local") is invalid, not guessed.
-_PSL = PublicSuffixList(accept_unknown=False)
-
-_FREE_MAIL_FAMILIES = ("yahoo", "hotmail", "outlook", "live", "gmx", "yandex")
-_FREE_MAIL_TLDS = (
-    "com", "co.uk", "fr", "de", "it", "es", "nl", "be", "at", "ch", "ca", "com.au", "co.jp", "co.in",
-    "com.br", "com.mx", "com.ar", "ie", "se", "dk", "no", "fi", "pl", "ru", "net", "co.nz", "in",
-)
-FREE_MAIL: frozenset[str] = frozenset(
-    {f"{family}.{tld}" for family in _FREE_MAIL_FAMILIES for tld in _FREE_MAIL_TLDS}
-    | {
-        "gmail.com", "googlemail.com", "ymail.com", "rocketmail.com", "msn.com", "windowslive.com",
-        "icloud.com", "me.com", "mac.com", "aol.com", "aim.com", "aol.co.uk", "web.de", "t-online.de",
-        "freenet.de", "proton.me", "protonmail.com", "protonmail.ch", "pm.me", "tutanota.com", "tuta.io",
-        "fastmail.com", "hey.com", "mail.com", "email.com", "zoho.com", "zohomail.com", "yandex.com",
-        "ya.ru", "mail.ru", "bk.ru", "inbox.ru", "list.ru", "rambler.ru", "qq.com", "163.com", "126.com",
-        "yeah.net", "sina.com", "sohu.com", "naver.com", "hanmail.net", "daum.net", "rediffmail.com",
-        "orange.fr", "free.fr", "laposte.net", "sfr.fr", "wanadoo.fr", "libero.it", "virgilio.it",
-        "seznam.cz", "wp.pl", "o2.pl", "interia.pl", "onet.pl", "btinternet.com", "sky.com",
-        "comcast.net", "verizon.net", "att.net", "sbcglobal.net", "bellsouth.net", "cox.net",
-        "charter.net", "earthlink.net", "juno.com", "gmx.net", "gmx.com", "bigpond.com", "shaw.ca",
-        "rogers.com", "sympatico.ca", "uol.com.br", "bol.com.br", "terra.com.br",
-    }
-)
-
-_SCHEME = re.compile(r"^(?:[a-z][a-z0-9+.\-]*://|mailto:|https?:)", re.IGNORECASE)
-_EMAIL = re.compile(r"^[^\s@<>()\[\]\\,;:\"]+@[^@\s]+$")
-_IP = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$|^\[[0-9a-f:.]+\]$|^[0-9a-f]*:[0-9a-f:]*:[0-9a-f:]*$", re.IGNORECASE)
-_LDH_HOST = re.compile(r"^(?=.{1,253}$)(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)*(?!-)[a-z0-9-]{1,63}(?<!-)$")
-_BLANK_WORDS = frozenset({"n/a", "na", "none", "null", "-", "--", "unknown", "[[unknown]]", "tbd", "."})
 
 PROBLEMS = ("free_mail", "invalid_email", "invalid_website", "no_key")
 _SOURCES = {"Account": ("website",), "Contact": ("email",), "Lead": ("email", "website")}
 _FIELDS = {"website": "Website", "email": "Email"}
-
-
-def key_fields(sobject: str) -> tuple[str, ...]:
-    """The Salesforce fields match_keys reads for an object, in the order it tries them (the sync must read them)."""
-    return tuple(_FIELDS[source] for source in _SOURCES.get(sobject, ()))
-
-
-def is_free_mail(domain: str | None) -> bool:
-    """Whether a registrable domain belongs to a free-mail provider (listed, or a yahoo.* / hotmail.* style family)."""
-    if not domain:
-        return False
-    if domain in FREE_MAIL:
-        return True
-    family, _, suffix = domain.partition(".")
-    return family in _FREE_MAIL_FAMILIES and _PSL.publicsuffix(domain) == suffix
-
-
-def _host_of(text: str) -> str:
-    """Strip scheme, user-info, path, query, fragment, port and trailing dots from a website-ish string."""
-    host = _SCHEME.sub("", text, count=1)
-    host = host.lstrip("/")
-    host = re.split(r"[/?#\\]", host, maxsplit=1)[0].strip()
-    if re.search(r"[\s,;]", host):
-        return host  # refused by the caller: not a single host name
-    host = host.rsplit("@", 1)[-1]
-    if host.startswith("["):  # bracketed IPv6 literal, port and all
-        return host.split("]", 1)[0] + "]"
-    host = re.sub(r":\d*$", "", host)
-    return host.strip().rstrip(".").replace("\u3002", ".").replace("\uff0e", ".").replace("\uff61", ".")
-
-
-def _ascii_host(host: str) -> tuple[str | None, str | None]:
-    """A host name in lower-case ASCII: plain names checked by one regex, others by IDNA 2008 / UTS 46."""
-    lowered = host.lower()
-    if host.isascii() and _LDH_HOST.match(lowered) and "xn--" not in lowered:
-        return lowered, None
-    try:  # internationalised, punycode or odd: the full rules (slow, so only here)
-        return idna.encode(host, uts46=True).decode("ascii").lower(), None
-    except (idna.IDNAError, UnicodeError) as error:
-        return None, f"{host!r} is not a valid domain name ({error})"
-
-
-@lru_cache(maxsize=200_000)
-def normalise_domain(value: str | None) -> tuple[str | None, str | None]:
-    """Reduce a website, URL, bare host or email to its registrable domain in ASCII (punycode).
-
-    Returns (domain, None) on success or (None, problem) where problem is a human sentence saying why
-    the value cannot be used. Nothing is guessed: a value with spaces, no public suffix, an IP address
-    or several candidates is refused. Free mail is NOT refused here (gmail.com is a valid domain);
-    that policy belongs to match_keys.
-    """
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return None, "blank"
-    text = str(value).strip()
-    if not text or text.lower() in _BLANK_WORDS:
-        return None, "blank"
-    host = _host_of(text)
-    if not host:
-        return None, f"{text!r} has no host name"
-    if _IP.match(host):
-        return None, f"{host!r} is an IP address, not a company domain"
-    if re.search(r"[\s,;]", host):
-        return None, f"{text!r} is not a single host name"
-    ascii_host, problem = _ascii_host(host)
-    if ascii_host is None:
-        return None, problem
-    if "." not in ascii_host:
-        return None, f"{host!r} has no top-level domain"
-    registrable = _PSL.privatesuffix(ascii_host)
-    if registrable is None:
-        if _PSL.publicsuffix(ascii_host) == ascii_host and _PSL.is_public(ascii_host):
-            return None, f"{ascii_host!r} is a public suffix, not a company domain"
-        return None, f"{ascii_host!r} is not under a known top-level domain"
-    return registrable, None
-
-
-@lru_cache(maxsize=200_000)
-def normalise_email(value: str | None) -> tuple[str | None, str | None, str | None]:
-    """Normalise an email address: (lower-cased address, its registrable domain, problem sentence or None).
-
-    Accepts "mailto:" and "Name <addr>" forms and surrounding white space; refuses several addresses,
-    a missing or doubled "@", and a domain that normalise_domain refuses.
-    """
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return None, None, "blank"
-    text = str(value).strip()
-    if not text or text.lower() in _BLANK_WORDS:
-        return None, None, "blank"
-    bracketed = re.fullmatch(r"[^<>]*<([^<>]+)>\s*", text)
-    address = bracketed.group(1).strip() if bracketed else text
-    if address.lower().startswith("mailto:"):
-        address = address[7:].split("?", 1)[0].strip()
-    address = address.rstrip(".")
-    if not _EMAIL.match(address) or address.startswith(".") or ".." in address.split("@")[0]:
-        return None, None, f"{text!r} is not a valid email address"
-    local, _, host = address.partition("@")
-    if re.search(r"[/?#:\s]", host):
-        return None, None, f"{text!r} is not a valid email address"
-    domain, problem = normalise_domain(host)
-    if domain is None:
-        return None, None, f"{text!r} is not a valid email address: {problem}"
-    ascii_host = _ascii_host(host.rstrip("."))[0]
-    return f"{local.lower()}@{ascii_host}", domain, None
-
-
-# RE2-compatible (pyarrow runs these): a plain ASCII host and a plain address, the common cases.
-_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-_PLAIN_HOST = rf"^(?:{_LABEL}\.)+{_LABEL}$"
-_PLAIN_EMAIL = rf"^[^\s@<>()\[\]\\,;:\"./][^\s@<>()\[\]\\,;:\"]*@(?:{_LABEL}\.)+{_LABEL}$"
-
-
-def normalise_many(values: Sequence[str] | pd.Index, kind: str) -> list[tuple[str | None, ...]]:
-    """normalise_domain (kind "website") or normalise_email (kind "email") over distinct values, vectorised.
-
-    Plain values (an ASCII host, a plain address) are cleaned with whole-column string operations and
-    only their public-suffix step runs per value; anything unusual goes through the scalar function,
-    so the results are exactly the scalar ones.
-    """
-    text = pd.Series(list(values), dtype=STRING).str.strip()
-    if kind == "email":
-        host_part = text.str.lower()
-        plain = host_part.str.match(_PLAIN_EMAIL) & ~host_part.str.contains("..", regex=False)
-        host = host_part.str.replace(r"^.*@", "", regex=True)
-    else:
-        bare = text.str.replace(r"^[A-Za-z][A-Za-z0-9+.\-]*://", "", regex=True).str.lstrip("/")
-        authority = bare.str.replace(r"[/?#\\].*$", "", regex=True)
-        host = authority.str.replace(r"^.*@", "", regex=True).str.replace(r":[0-9]*$", "", regex=True)
-        host = host.str.rstrip(".").str.lower()
-        plain = ~authority.str.contains(r"[\s,;]", regex=True) & host.str.match(_PLAIN_HOST)
-        plain &= ~text.str.lower().isin(_BLANK_WORDS)
-    plain = (plain & host.str.len().le(253) & ~host.str.contains("xn--", regex=False)).fillna(False)
-    plain_hosts = host.where(plain)
-    registrable = [None if h is pd.NA else _PSL.privatesuffix(h) for h in plain_hosts.tolist()]
-    out: list[tuple[str | None, ...]] = []
-    for value, domain, address in zip(text.tolist(), registrable, host_part.tolist() if kind == "email" else text.tolist(), strict=True):
-        if domain is None:
-            out.append(normalise_email(value) if kind == "email" else normalise_domain(value))
-        else:
-            out.append((address, domain, None) if kind == "email" else (domain, None))
-    return out
 
 
 def _column(records: pd.DataFrame, field: str) -> pd.Series:
@@ -196,30 +32,53 @@ def _column(records: pd.DataFrame, field: str) -> pd.Series:
     return pd.Series(pd.NA, index=records.index, dtype=STRING)
 
 
-def _resolve(values: pd.Series, source: str) -> pd.DataFrame:
-    """Normalise a column by its unique values once, then map back by position (no per-record loop)."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    if source == "email":
-        results = [r[1:] for r in normalise_many(uniques, "email")]
-    else:
-        results = normalise_many(uniques, "website")
-    keys = np.array([r[0] for r in results] + [None], dtype=object)
-    texts = np.array([r[1] for r in results] + ["blank"], dtype=object)
-    free = np.array([is_free_mail(r[0]) for r in results] + [False], dtype=bool)
+def distinct(values: pd.Series) -> tuple[pa.Array, pa.Array]:
+    """(codes, distinct values) of a text column, hashed once in Arrow: each value's position among the distinct
+    ones, in first-seen order (<NA> gets the position just past the last)."""
+    arrow = pa.array(values.array)
+    if isinstance(arrow, pa.ChunkedArray):
+        arrow = arrow.combine_chunks()
+    encoded = arrow.cast(pa.large_string()).dictionary_encode()
+    uniques = encoded.dictionary
+    return pc.fill_null(encoded.indices, len(uniques)), uniques
+
+
+def _text(value: str | None) -> pa.Scalar:
+    return pa.scalar(value, pa.large_string())
+
+
+def _series(values: pa.Array, index: pd.Index) -> pd.Series:
+    return pd.Series(pd.array(values, dtype=STRING), index=index, copy=False)
+
+
+def _resolve(values: pd.Series, source: str) -> tuple[pd.DataFrame, pa.Array, pa.Array]:
+    """Normalise a column by its distinct values once, decide key, its source, problem and detail there, then
+    take them per record. Returns (that frame, each record's code, the key per code)."""
+    codes, uniques = distinct(values)
+    _, domain, text = normalise(uniques, source)
     field = _FIELDS[source]
-    key = pd.Series(keys[codes], index=values.index, dtype=STRING)
-    text = pd.Series(texts[codes], index=values.index, dtype=STRING)
-    is_free = pd.Series(free[codes], index=values.index)
-    blank = text.eq("blank").fillna(False)
-    invalid = key.isna() & ~blank
-    problem = pd.Series(pd.NA, index=values.index, dtype=STRING)
-    problem = problem.mask(invalid, f"invalid_{source}").mask(is_free, "free_mail").mask(blank, "no_key")
-    detail = pd.Series(pd.NA, index=values.index, dtype=STRING)
-    detail = detail.mask(invalid, field + ": " + text)
-    detail = detail.mask(is_free, key + " is a free-mail domain: not used for company data")
-    detail = detail.mask(blank, f"{field} is blank")
-    key = key.mask(is_free)
-    return pd.DataFrame({"key": key, "problem": problem, "detail": detail})
+    free = free_mail_many(domain)
+    blank = pc.fill_null(pc.equal(text, "blank"), False)
+    invalid = pc.and_(pc.is_null(domain), pc.invert(blank))
+    null = _text(None)
+    key = pc.if_else(free, null, domain)
+    problem = pc.if_else(blank, _text("no_key"), pc.if_else(free, _text("free_mail"),
+                                                            pc.if_else(invalid, _text(f"invalid_{source}"), null)))
+    detail = pc.if_else(blank, _text(f"{field} is blank"), pc.if_else(
+        free, pc.binary_join_element_wise(domain, _text(" is a free-mail domain: not used for company data"), _text("")),
+        pc.if_else(invalid, pc.binary_join_element_wise(_text(f"{field}: "), text, _text("")), null)))
+    # The last position stands for <NA>: no key, and the field is blank.
+    source_of = pc.if_else(pc.is_valid(key), _text(source), null)
+    columns = {name: pa.concat_arrays([c.cast(pa.large_string()), pa.array([last], pa.large_string())])
+               for name, c, last in (("key", key, None), ("key_source", source_of, None),
+                                     ("problem", problem, "no_key"), ("detail", detail, f"{field} is blank"))}
+    frame = pd.DataFrame({name: _series(column.take(codes), values.index) for name, column in columns.items()})
+    return frame, codes, columns["key"]
+
+
+def key_fields(sobject: str) -> tuple[str, ...]:
+    """The Salesforce fields match_keys reads for an object, in the order it tries them (the sync must read them)."""
+    return tuple(_FIELDS[source] for source in _SOURCES.get(sobject, ()))
 
 
 def match_keys(records: pd.DataFrame, sobject: str) -> pd.DataFrame:
@@ -231,24 +90,21 @@ def match_keys(records: pd.DataFrame, sobject: str) -> pd.DataFrame:
     free-mail, invalid or blank falls back to its Website; when neither gives a key, the email's problem
     is reported (the website's when the email is blank), with both reasons in the detail.
     """
+    return matched(records, sobject)[0]
+
+
+def matched(records: pd.DataFrame, sobject: str) -> tuple[pd.DataFrame, pa.Array, pa.Array]:
+    """match_keys, plus the distinct keys (in the order records first use them) and each record's position
+    among them (<NA>: one past the last), for one lookup per key without hashing every record's key again."""
     if sobject not in _SOURCES:
         raise ValueError(f"no matching rule for {sobject!r}; expected one of {sorted(_SOURCES)}")
-    out = pd.DataFrame(
-        {
-            "key": pd.Series(pd.NA, index=records.index, dtype=STRING),
-            "key_source": pd.Series(pd.NA, index=records.index, dtype=STRING),
-            "problem": pd.Series(pd.NA, index=records.index, dtype=STRING),
-            "detail": pd.Series(pd.NA, index=records.index, dtype=STRING),
-        }
-    )
     primary, *fallbacks = _SOURCES[sobject]
-    found = _resolve(_column(records, _FIELDS[primary]), primary)
-    out["key"] = found["key"]
-    out["key_source"] = out["key_source"].mask(found["key"].notna(), primary)
-    out["problem"] = found["problem"]
-    out["detail"] = found["detail"]
+    out, codes, keys = _resolve(_column(records, _FIELDS[primary]), primary)
+    if not fallbacks:  # each distinct value's key, numbered: distinct values come in first-use order
+        numbered = keys.dictionary_encode()
+        return out, pc.fill_null(numbered.indices, len(numbered.dictionary)).take(codes), numbered.dictionary
     for source in fallbacks:
-        other = _resolve(_column(records, _FIELDS[source]), source)
+        other = _resolve(_column(records, _FIELDS[source]), source)[0]
         open_ = out["key"].isna()
         take = open_ & other["key"].notna()
         out["key"] = out["key"].mask(take, other["key"])
@@ -259,12 +115,18 @@ def match_keys(records: pd.DataFrame, sobject: str) -> pd.DataFrame:
         out["problem"] = out["problem"].mask(take, pd.NA)
         out["detail"] = out["detail"].mask(open_ & ~take, out["detail"] + "; " + other["detail"])
         out["detail"] = out["detail"].mask(take, out["detail"] + f"; matched by {_FIELDS[source]}")
-    return out
+    return (out, *distinct(out["key"]))
 
 
 def email_keys(records: pd.DataFrame) -> pd.Series:
     """Each record's normalised email address (<NA> when blank or invalid): the key for person data."""
-    values = _column(records, "Email")
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    emails = np.array([r[0] for r in normalise_many(uniques, "email")] + [None], dtype=object)
-    return pd.Series(emails[codes], index=records.index, dtype=STRING, name="email")
+    return emails_coded(records)[0]
+
+
+def emails_coded(records: pd.DataFrame) -> tuple[pd.Series, pa.Array, pa.Array]:
+    """email_keys, plus the distinct addresses and each record's position among them (<NA>: one past the last)."""
+    codes, uniques = distinct(_column(records, "Email"))
+    address = pa.concat_arrays([normalise(uniques, "email")[0], pa.nulls(1, pa.large_string())])
+    numbered = address.dictionary_encode()
+    per_record = _series(address.take(codes), records.index).rename("email")
+    return per_record, pc.fill_null(numbered.indices, len(numbered.dictionary)).take(codes), numbered.dictionary

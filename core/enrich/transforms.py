@@ -97,11 +97,12 @@ def _list_array(values: pd.Series) -> pa.ListArray:
     return pa.array(rows, type=pa.list_(pa.large_string()))
 
 
-def join_to_fit(values: pd.Series, separator: str, limit: int | None) -> tuple[pa.Array, int]:
+def join_to_fit(values: pd.Series, separator: str, limit: int | None,
+                weights: np.ndarray | None = None) -> tuple[pa.Array, int]:
     """Join list cells with separator, keeping only the leading whole items that fit in limit characters.
 
-    Returns (joined text, number of cells that lost items). A cell whose first item alone is too long
-    keeps that item cut with "…". Vectorised with Arrow list kernels.
+    Returns (joined text, number of cells that lost items — each counted weights[i] times when given). A cell
+    whose first item alone is too long keeps that item cut with "…". Vectorised with Arrow list kernels.
     """
     lists = _list_array(values)
     flat = trimmed(pc.list_flatten(lists))
@@ -129,7 +130,7 @@ def join_to_fit(values: pd.Series, separator: str, limit: int | None) -> tuple[p
         out = joined.to_numpy(zero_copy_only=False).astype(object)
         out[np.flatnonzero(nothing_fit)] = cut.to_numpy(zero_copy_only=False)
         joined = pa.array(out, type=pa.large_string())
-    return joined, int(lost.sum())
+    return joined, int(lost.sum() if weights is None else weights[lost].sum())
 
 
 def truncate_text(txt: pa.Array, limit: int) -> pa.Array:

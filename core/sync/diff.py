@@ -1,7 +1,7 @@
 """The preview diff: current records × proposed values → one row per (record, field) with the guard's verdict."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -38,7 +38,9 @@ def _unique(index: pd.Index) -> bool:
 
 
 def compute(current: pd.DataFrame, proposed: pd.DataFrame, specs: dict[str, FieldSpec],
-            placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS) -> pd.DataFrame:
+            placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS,
+            current_cells: Mapping[str, Cells] | None = None,
+            proposed_cells: Mapping[str, Cells] | None = None) -> pd.DataFrame:
     """One row per (record, field): Id, field, current, proposed (display text), verdict, reason.
 
     current: index Id, Salesforce fields as read; proposed: index Id, one column per mapped field (from
@@ -47,7 +49,9 @@ def compute(current: pd.DataFrame, proposed: pd.DataFrame, specs: dict[str, Fiel
     so it raises instead of risking a fill. A field missing from specs is not visible to the user:
     no_access. Rows are grouped by field, records in current's order. Id, current and proposed are
     Arrow-backed strings; field, verdict (categories = guard.VERDICTS) and reason are categoricals.
-    Vectorised: one loop over the fields, none over records.
+    Vectorised: one loop over the fields, none over records. current_cells, proposed_cells: the columns'
+    Cells made beforehand (current's while the proposed values were looked up; proposed ones spread from the
+    source's values, see Cells.spread), used as they are.
     """
     fields = [str(f) for f in proposed.columns]
     unread = [f for f in fields if f not in current.columns]
@@ -60,6 +64,7 @@ def compute(current: pd.DataFrame, proposed: pd.DataFrame, specs: dict[str, Fiel
         if not _unique(proposed.index):
             raise ValueError("proposed has duplicate record Ids")
         proposed = proposed.reindex(current.index)
+        proposed_cells = None  # made for the rows as given, not as aligned here
     n, k = len(current), len(fields)
     ids = text(to_arrow(pd.Series(current.index)))
     code_type = np.int8 if k < 127 else np.int32
@@ -68,7 +73,8 @@ def compute(current: pd.DataFrame, proposed: pd.DataFrame, specs: dict[str, Fiel
     verdict = np.empty(n * k, dtype=np.int8)
     for i, name in enumerate(fields):
         spec = specs.get(name) or FieldSpec(name=name, type="string", updateable=False, label=name)
-        cur, prop = Cells.of(current[name]), Cells.of(proposed[name])
+        cur = (current_cells or {}).get(name) or Cells.of(current[name])
+        prop = (proposed_cells or {}).get(name) or Cells.of(proposed[name])
         vcodes, rcodes, local = verdict_codes(cur, prop, spec, placeholders)
         verdict[i * n:(i + 1) * n] = vcodes
         remap = np.array([label_index.setdefault(lbl, len(label_index)) for lbl in local], dtype=np.int64)

@@ -64,6 +64,13 @@ def is_blank(values: pd.Series, spec: FieldSpec, placeholders: Sequence[str] = D
     return pd.Series(empty | holder, index=values.index, dtype=bool, name=values.name)
 
 
+def blank_cells(cells: Cells, spec: FieldSpec, placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS) -> np.ndarray:
+    """is_blank for Cells, judged once per distinct value (Cells.encoded, as the diff judges them) and looked up
+    for each cell."""
+    empty, holder = _blank_parts(cells.encoded[1], spec, placeholders)
+    return _per_cell(empty | holder, cells)
+
+
 def _fit_codes(cells: Cells, spec: FieldSpec, reasons: _Reasons) -> np.ndarray:
     """Reason code per cell; the code of the empty reason "" where the value fits."""
     n = len(cells)

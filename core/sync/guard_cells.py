@@ -143,6 +143,16 @@ class Cells:
             return values
         return cls(values if isinstance(values, (pa.Array, pa.ChunkedArray)) else to_arrow(values))
 
+    @classmethod
+    def spread(cls, source: AnyArray, rows: np.ndarray, arr: AnyArray) -> Cells:
+        """The cells arr, equal to source.take(rows): a column spread from a few source values over many records.
+        Its distinct values are found among the source's (one hash of those), so they are judged once each,
+        and the records only look them up."""
+        codes, values = distinct(source)
+        cells = cls(arr)
+        cells.__dict__["encoded"] = (codes[rows], cls(values, distinct=True))  # what the cached property holds
+        return cells
+
     def __len__(self) -> int:
         return len(self.arr)
 

@@ -6,6 +6,9 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from pandas.api.extensions import ExtensionArray
 
 STRING = pd.StringDtype("pyarrow")
 
@@ -58,11 +61,27 @@ class ProviderError(Exception):
         self.fix = fix
 
 
+def key_array(keys: Iterable[str | None] | pa.Array) -> pa.Array:
+    """Keys as one Arrow large_string array (pandas text columns and Arrow arrays without a copy per key)."""
+    if isinstance(keys, pa.ChunkedArray):
+        keys = keys.combine_chunks()
+    if isinstance(keys, pa.Array):
+        return keys.cast(pa.large_string())
+    if isinstance(keys, (pd.Index, pd.Series)):
+        keys = keys.array
+    values = pa.array(pd.array(keys if isinstance(keys, ExtensionArray) else list(keys), dtype=STRING))
+    return (values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values).cast(pa.large_string())
+
+
+def unique_key_array(keys: Iterable[str | None] | pa.Array) -> pa.Array:
+    """The distinct, non-blank keys, stripped, in first-seen order (lookups are per key, never per record)."""
+    values = pc.utf8_trim_whitespace(key_array(keys))
+    return pc.unique(values.filter(pc.fill_null(pc.not_equal(values, ""), False)))
+
+
 def unique_keys(keys: Iterable[str | None]) -> list[str]:
     """The distinct, non-blank keys in first-seen order (lookups are per key, never per record)."""
-    values = pd.Series(list(keys), dtype=STRING)
-    values = values[values.notna() & values.str.strip().ne("")]
-    return list(pd.unique(values.str.strip()))
+    return unique_key_array(keys).to_pylist()
 
 
 def numeric_column(values: pd.Series) -> pd.Series:

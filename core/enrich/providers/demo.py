@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from functools import partial
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from core.enrich.providers.base import STRING, unique_keys
+from core.enrich.providers.base import STRING, key_array, unique_key_array
 
 # Salesforce's standard Account/Lead Industry picklist values...
 SALESFORCE_INDUSTRIES: tuple[str, ...] = (
@@ -69,12 +72,14 @@ _TITLES = (
 UNKNOWN_SHARE = 0.10
 
 
-def _seeds(keys: Sequence[str]) -> np.ndarray:
-    """A stable 64-bit seed per key (blake2b, so the same key gives the same profile in every process)."""
-    return np.array(
-        [int.from_bytes(hashlib.blake2b(k.encode("utf-8"), digest_size=8).digest(), "little") for k in keys],
-        dtype=np.uint64,
-    )
+def _seeds(keys: Sequence[str] | pa.Array) -> np.ndarray:
+    """A stable 64-bit seed per key (blake2b, so the same key gives the same profile in every process).
+
+    Hashed from the UTF-8 bytes Arrow holds (no str built and encoded per key).
+    """
+    digest = partial(hashlib.blake2b, digest_size=8)
+    raw = key_array(keys).cast(pa.large_binary()).to_pylist()
+    return np.frombuffer(b"".join([digest(k).digest() for k in raw]), dtype="<u8").astype(np.uint64)
 
 
 def _draw(seeds: np.ndarray, salt: int, n: int) -> np.ndarray:
@@ -91,17 +96,69 @@ def _pick(options: Sequence[object], index: np.ndarray) -> np.ndarray:
     return np.asarray(options, dtype=object)[index]
 
 
-def _company_name(domains: pd.Series) -> pd.Series:
-    """'acme-robotics.co.uk' -> 'Acme Robotics' (the first label, words capitalised)."""
-    first = domains.str.split(".").str[0].str.replace(r"[-_]+", " ", regex=True)
-    return first.str.title().astype(STRING)
+def _take(options: Sequence[str], index: np.ndarray) -> pa.Array:
+    """options[index] as an Arrow text column (no Python string per row)."""
+    return pa.array(options, pa.large_string()).take(pa.array(index))
 
 
-def company_profiles(domains: Sequence[str]) -> pd.DataFrame:
-    """Profiles for every given domain (no unknowns): vectorised draws from each domain's seed."""
-    idx = pd.Index(list(domains), dtype=STRING, name="key")
-    s = _seeds(list(idx))
-    n = len(idx)
+def _number_text(values: np.ndarray) -> pa.Array:
+    return pc.cast(pa.array(values), pa.large_string())
+
+
+def _join(*parts: pa.Array | str) -> pa.Array:
+    """Concatenate text columns and literals element-wise."""
+    return pc.binary_join_element_wise(*[pa.scalar(p, pa.large_string()) if isinstance(p, str) else p
+                                         for p in parts], pa.scalar("", pa.large_string()))
+
+
+def _company_name(domains: pa.Array) -> pa.Array:
+    """'acme-robotics.co.uk' -> 'Acme Robotics' (the first label, words capitalised as str.title does)."""
+    first = pc.replace_substring_regex(pc.replace_substring_regex(domains, r"(?s)\..*$", ""), "[-_]+", " ")
+    names = pc.utf8_title(first)  # str.title's rule for ASCII; other text is titled by Python itself below
+    odd = np.flatnonzero(~np.asarray(pc.string_is_ascii(first).to_numpy(zero_copy_only=False), dtype=bool))
+    if len(odd):
+        titled = pa.array([t.title() for t in first.take(pa.array(odd)).to_pylist()], pa.large_string())
+        names = pc.replace_with_mask(names, pa.array(np.isin(np.arange(len(first)), odd)), titled)
+    return names
+
+
+_TECH_BYTES = [[[t for bit, t in enumerate(_TECH[shift:shift + 8]) if byte >> bit & 1] for byte in range(256)]
+               for shift in (0, 8)]
+
+
+def _tech(masks: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Each row's first `count` technologies of its bit mask, as a list (None when empty)."""
+    kept = np.zeros_like(masks)
+    seen = np.zeros_like(masks)
+    for bit in range(len(_TECH)):
+        has = (masks >> bit) & 1
+        kept |= (has & (seen < counts)) << bit
+        seen += has
+    distinct, inverse = np.unique(kept, return_inverse=True)
+    low, high = _TECH_BYTES
+    lists = np.empty(len(distinct), dtype=object)
+    lists[:] = [low[m & 255] + high[m >> 8] or None for m in distinct.tolist()]
+    return lists[inverse]
+
+
+def _strings(values: pa.Array, idx: pd.Index, missing: np.ndarray | None = None) -> pd.Series:
+    """A text column of the profile frame, blank where `missing`."""
+    if missing is not None:
+        values = pc.if_else(pa.array(missing), pa.scalar(None, values.type), values)
+    return pd.Series(pd.array(values, dtype=STRING), index=idx, copy=False)
+
+
+def _ints(values: np.ndarray, idx: pd.Index, missing: np.ndarray | None = None) -> pd.Series:
+    """A whole-number column of the profile frame (Int64), blank where `missing`."""
+    blank = np.zeros(len(values), dtype=bool) if missing is None else missing
+    return pd.Series(pd.arrays.IntegerArray(values.astype(np.int64), blank), index=idx, copy=False)
+
+
+def company_profiles(domains: Sequence[str] | pa.Array, seeds: np.ndarray | None = None) -> pd.DataFrame:
+    """Profiles for every given domain (no unknowns): column-wise draws from each domain's seed."""
+    keys = key_array(domains)
+    s = _seeds(keys) if seeds is None else seeds
+    idx = pd.Index(pd.array(keys, dtype=STRING), name="key")
     ranges = _draw(s, 3, len(_RANGES))
     low = np.array([r[1] for r in _RANGES])[ranges]
     high = np.array([r[2] for r in _RANGES])[ranges]
@@ -110,53 +167,49 @@ def company_profiles(domains: Sequence[str]) -> pd.DataFrame:
     revenue = employees.astype(np.int64) * (80_000 + _draw(s, 6, 220_000))
     public = _draw(s, 7, 4) == 0
     place = _draw(s, 8, len(_PLACES))
-    places = np.asarray(_PLACES, dtype=object)
-    names = _company_name(pd.Series(idx, index=idx))
-    industry = _pick(_INDUSTRIES, _draw(s, 1, len(_INDUSTRIES)))
-    phone_tail = pd.Series(_draw(s, 9, 10_000), index=idx).astype(str).str.zfill(4)
-    tail = _pick(_DESCRIPTION_TAIL + ("",), _draw(s, 10, 3))
-    description = (names + " builds " + pd.Series(industry, index=idx).str.lower() + " products for "
-                   + pd.Series(_pick(("small businesses", "mid-market companies", "enterprises"), _draw(s, 11, 3)),
-                               index=idx) + "." + pd.Series(tail, index=idx))
-    tech_masks = _draw(s, 12, 1 << len(_TECH))
-    tech_counts = (_draw(s, 17, 9)).tolist()
-    tech = [[t for bit, t in enumerate(_TECH) if m >> bit & 1][:c] or None
-            for m, c in zip(tech_masks.tolist(), tech_counts, strict=True)]
-    street_no = pd.Series(1 + _draw(s, 13, 899), index=idx).astype(str)
+    names = _company_name(keys)
+    industry = _draw(s, 1, len(_INDUSTRIES))
+    phone_tail = pc.utf8_lpad(_number_text(_draw(s, 9, 10_000)), 4, "0")
+    description = _join(names, " builds ", _take([i.lower() for i in _INDUSTRIES], industry), " products for ",
+                        _take(("small businesses", "mid-market companies", "enterprises"), _draw(s, 11, 3)), ".",
+                        _take(_DESCRIPTION_TAIL + ("",), _draw(s, 10, 3)))
+    tech = _tech(_draw(s, 12, 1 << len(_TECH)), _draw(s, 17, 9))
+    street = _join(_number_text(1 + _draw(s, 13, 899)), " ", _take(_STREETS, _draw(s, 14, len(_STREETS))))
+    place_part = [_take([p[i] for p in _PLACES], place) for i in range(5)]  # city, state, country, postal, phone
 
-    def maybe(values: pd.Series, salt: int, share_missing: int) -> pd.Series:
-        """Blank out about 1/share_missing of a column, so 'no_data' shows up in previews."""
-        return values.mask(_draw(s, salt, share_missing) == 0)
+    def gap(salt: int, share_missing: int) -> np.ndarray:
+        """About 1/share_missing of a column left blank, so 'no_data' shows up in previews."""
+        return _draw(s, salt, share_missing) == 0
 
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "name": names,
-            "domain": pd.Series(idx, index=idx, dtype=STRING),
-            "category.industry": maybe(pd.Series(industry, index=idx, dtype=STRING), 20, 12),
-            "category.subIndustry": pd.Series(_pick(_SUB_INDUSTRIES, _draw(s, 2, len(_SUB_INDUSTRIES))), index=idx, dtype=STRING),
-            "metrics.employees": maybe(pd.Series(employees, index=idx, dtype="Int64"), 21, 10),
-            "metrics.employeesRange": pd.Series(_pick([r[0] for r in _RANGES], ranges), index=idx, dtype=STRING),
-            "metrics.estimatedAnnualRevenue": pd.Series(_pick(_REVENUE_BANDS, band), index=idx, dtype=STRING),
-            "metrics.annualRevenue": pd.Series(revenue, index=idx, dtype="Int64").where(public),
-            "geo.streetAddress": maybe(street_no + " " + pd.Series(_pick(_STREETS, _draw(s, 14, len(_STREETS))), index=idx), 22, 6).astype(STRING),
-            "geo.city": pd.Series(places[place, 0], index=idx, dtype=STRING),
-            "geo.state": pd.Series(places[place, 1], index=idx, dtype=STRING),
-            "geo.postalCode": maybe(pd.Series(places[place, 3], index=idx) + pd.Series(_draw(s, 15, 90) + 10, index=idx).astype(str), 23, 8).astype(STRING),
-            "geo.country": pd.Series(places[place, 2], index=idx, dtype=STRING),
-            "phone": maybe(pd.Series(places[place, 4], index=idx) + phone_tail, 24, 7).astype(STRING),
-            "description": maybe(description, 25, 10).astype(STRING),
-            "foundedYear": pd.Series(1900 + _draw(s, 16, 123), index=idx, dtype="Int64"),
+            "name": _strings(names, idx),
+            "domain": _strings(keys, idx),
+            "category.industry": _strings(_take(_INDUSTRIES, industry), idx, gap(20, 12)),
+            "category.subIndustry": _strings(_take(_SUB_INDUSTRIES, _draw(s, 2, len(_SUB_INDUSTRIES))), idx),
+            "metrics.employees": _ints(employees, idx, gap(21, 10)),
+            "metrics.employeesRange": _strings(_take([r[0] for r in _RANGES], ranges), idx),
+            "metrics.estimatedAnnualRevenue": _strings(_take(_REVENUE_BANDS, band), idx),
+            "metrics.annualRevenue": _ints(revenue, idx, ~public),
+            "geo.streetAddress": _strings(street, idx, gap(22, 6)),
+            "geo.city": _strings(place_part[0], idx),
+            "geo.state": _strings(place_part[1], idx),
+            "geo.postalCode": _strings(_join(place_part[3], _number_text(_draw(s, 15, 90) + 10)), idx, gap(23, 8)),
+            "geo.country": _strings(place_part[2], idx),
+            "phone": _strings(_join(place_part[4], phone_tail), idx, gap(24, 7)),
+            "description": _strings(description, idx, gap(25, 10)),
+            "foundedYear": _ints(1900 + _draw(s, 16, 123), idx),
             "tech": pd.Series(tech, index=idx, dtype=object),
         },
         index=idx,
     )
-    return frame if n else frame.iloc[0:0]
 
 
-def person_profiles(emails: Sequence[str]) -> pd.DataFrame:
+def person_profiles(emails: Sequence[str] | pa.Array, seeds: np.ndarray | None = None) -> pd.DataFrame:
     """Person attributes for every given email: name from the local part, a title from the seed."""
-    idx = pd.Index(list(emails), dtype=STRING, name="key")
-    s = _seeds(list(idx))
+    keys = key_array(emails)
+    s = _seeds(keys) if seeds is None else seeds
+    idx = pd.Index(pd.array(keys, dtype=STRING), name="key")
     title = _draw(s, 30, len(_TITLES))
     titles = np.asarray(_TITLES, dtype=object)
     keys = pd.Series(idx, index=idx, dtype=STRING)
@@ -189,15 +242,20 @@ class DemoProvider:
 
     def known(self, keys: Sequence[str]) -> np.ndarray:
         """Which keys this source knows (a stable hash draw, not a random one)."""
-        return _draw(_seeds(list(keys)), 99, 10_000) >= int(self.unknown_share * 10_000)
+        return self._known(_seeds(keys))
+
+    def _known(self, seeds: np.ndarray) -> np.ndarray:
+        return _draw(seeds, 99, 10_000) >= int(self.unknown_share * 10_000)
 
     def lookup(self, keys: Sequence[str]) -> pd.DataFrame:
         """Company profiles for domain keys and person profiles for email keys ("@"); unknown keys absent."""
-        wanted = unique_keys(keys)
-        found = [k for k, ok in zip(wanted, self.known(wanted), strict=True) if ok]
-        domains = [k for k in found if "@" not in k]
-        emails = [k for k in found if "@" in k]
-        parts = [f for f in (company_profiles(domains), person_profiles(emails)) if len(f)]
+        wanted = unique_key_array(keys)
+        seeds = _seeds(wanted)
+        known = self._known(seeds)
+        person = np.asarray(pc.match_substring(wanted, "@").to_numpy(zero_copy_only=False), dtype=bool)
+        parts = [make(wanted.filter(pa.array(rows)), seeds[rows])
+                 for make, rows in ((company_profiles, known & ~person), (person_profiles, known & person))]
+        parts = [f for f in parts if len(f)]
         if not parts:
             return company_profiles([]).iloc[0:0]
         frame = pd.concat(parts) if len(parts) > 1 else parts[0]
