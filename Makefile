@@ -35,7 +35,6 @@ test: dev
 bench: dev
 	$(PY) bench/localorg_bench.py
 	$(PY) bench/diff_bench.py
-	$(PY) bench/preview_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .console-data
