@@ -47,6 +47,8 @@ bench: dev
 	$(PY) bench/diff_bench.py
 	$(PY) bench/snapshot_bench.py
 	$(PY) bench/logs_bench.py
+	$(PY) bench/apply_bench.py
+	$(PY) bench/preview_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .console-data *.egg-info

@@ -84,12 +84,15 @@ def _seeds(keys: Sequence[str] | pa.Array) -> np.ndarray:
 
 def _draw(seeds: np.ndarray, salt: int, n: int) -> np.ndarray:
     """An independent integer in [0, n) per seed for one attribute (splitmix64 on seed ^ salt)."""
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore"):  # in place: one array per draw, not one per step
         z = seeds ^ np.uint64((salt * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        z = z ^ (z >> np.uint64(31))
-    return (z % np.uint64(n)).astype(np.int64)
+        z ^= z >> np.uint64(30)
+        z *= np.uint64(0xBF58476D1CE4E5B9)
+        z ^= z >> np.uint64(27)
+        z *= np.uint64(0x94D049BB133111EB)
+        z ^= z >> np.uint64(31)
+        z %= np.uint64(n)
+    return z.view(np.int64)
 
 
 def _pick(options: Sequence[object], index: np.ndarray) -> np.ndarray:
