@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import engine
-from ui import badges, connection_view, frame, logs_view, settings, snapshot_view
+from ui import badges, connection_view, frame, logs_view, org_counts_view, settings, snapshot_view
 from ui.text import code, plain
 
 frame.ensure_router()
@@ -54,6 +54,8 @@ for info in sorted(infos, key=lambda i: (i.name != current, i.name)):
         # -- snapshots and enrichment source (issue 12): age, records, next refresh per object; no API call --
         if info.readable:
             snapshot_view.overview_block(info, settings.actor())
+            if status.status != "needs_reconnect":
+                org_counts_view.fill_block(info, settings.actor())
 
 # -- the last runs (issue 14): what each wrote, skipped and failed, and the way to its rows on Logs
 st.subheader("Last runs")

@@ -10,6 +10,7 @@ import streamlit as st
 
 from core import engine
 from core.errors import ConsoleError
+from ui import org_counts_view
 from ui.text import plain
 
 
@@ -105,8 +106,15 @@ def overview_table(name: str) -> pd.DataFrame:
 def overview_block(info: engine.ConnectionInfo, actor: engine.Actor) -> None:
     """The overview's snapshot and source block for one connection."""
     st.markdown(f"**Enrichment source:** {plain(engine.enrichment_source(info.name).label)}")
-    st.dataframe(overview_table(info.name), hide_index=True, width="stretch",
-                 column_config={"records": st.column_config.NumberColumn(format="localized")})
+    table, why = org_counts_view.in_org_column(overview_table(info.name), info.name)
+    st.dataframe(table[["object", "records", "in org", *table.columns[2:-1]]], hide_index=True, width="stretch",
+                 column_config={"records": st.column_config.NumberColumn(
+                                    format="localized", help="Records pulled: the ones the connected user can see."),
+                                "in org": st.column_config.NumberColumn(
+                                    format="localized", help="Every record in the org, whatever the sharing "
+                                    "(/limits/recordCount, read at most every 4 hours).")})
+    if why:
+        st.caption(f"Records in the org are not known: {plain(why)}")
     for sobject in engine.SNAPSHOT_OBJECTS:
         failure_block(engine.snapshot_status(info.name, sobject))
     buttons = st.container(horizontal=True)
