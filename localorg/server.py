@@ -169,7 +169,7 @@ def start(data_dir: Path | None = None, *, seed: str = "demo", host: str = "127.
     data_dir None uses a temporary directory removed at stop(). Port 0 picks a free port. The TLS
     certificate is issued at start by a fresh local CA whose PEM is written to <data_dir>/ca.pem."""
     from localorg import admin
-    from localorg.api import bulk, bulk_ingest, composite, limits, replication, rest, tree, upsert
+    from localorg.api import bulk, bulk_ingest, composite, replication, rest, tree, upsert
     from localorg.auth import oauth, oidc
     from localorg.data.org import Org
 
@@ -192,7 +192,7 @@ def start(data_dir: Path | None = None, *, seed: str = "demo", host: str = "127.
     store = TokenStore(data_dir / "oauth.sqlite3", org.org_id, access_token_ttl=access_token_ttl, api_limit=api_limit)
     store.register_app(DEMO_CLIENT_ID, "localorg demo console", LOOPBACK_CALLBACKS, public=True)
     app = App(org, store, instance_url=instance_url, login_url=login_url)
-    for module in (oauth, rest, composite, bulk, bulk_ingest, replication, limits, tree, upsert, admin):
+    for module in (oauth, rest, composite, bulk, bulk_ingest, replication, tree, upsert, admin):
         module.register(app)
     oidc.register(app, data_dir)  # OpenID Connect: discovery, /id/keys, the ID-token signing key
     https.app = plain.app = app

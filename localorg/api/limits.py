@@ -1,11 +1,10 @@
-"""`/limits` with the entries a current Enterprise org reports, and `/limits/recordCount` from the store's counts."""
+"""`/limits` with the entries a current Enterprise org reports (served by localorg.api.rest, with recordCount)."""
 from __future__ import annotations
 
 from typing import Any
 
-from localorg.api.rest import DATA
-from localorg.app import App, Ctx, rest
-from localorg.httpcore import Response, RestError
+from localorg.app import App, Ctx
+from localorg.httpcore import RestError
 
 RECORD_KB = 2  # Salesforce counts most records as 2 KB of data storage
 DATA_STORAGE_MB = 1024
@@ -60,28 +59,9 @@ def limits_payload(app: App) -> dict[str, Any]:
     return dict(sorted(entries.items()))
 
 
-@rest
-def record_count(ctx: Ctx) -> Response:
-    """GET limits/recordCount[?sObjects=A,B]: {"sObjects": [{"count", "name"}]} (unknown names are left out)."""
-    counts = record_counts(ctx.app)
-    asked = ctx.req.param("sObjects")
-    if asked is None:
-        names = list(counts)
-    else:
-        known = {name.lower(): name for name in counts}
-        canonical = [ctx.app.org.schema.get(n.strip()) for n in asked.split(",") if n.strip()]
-        names = [o.name for o in canonical if o is not None and not o.virtual]
-        names = [known.get(n.lower(), n) for n in names]
-    return Response.json({"sObjects": [{"count": counts.get(name, 0), "name": name} for name in names]})
-
-
 def require_view_setup(ctx: Ctx) -> None:
     """/limits needs View Setup and Configuration, as in Salesforce."""
     if not getattr(ctx.user, "view_setup", False):
         raise RestError(403, "INSUFFICIENT_ACCESS",
                         "You don't have the View Setup and Configuration permission needed to view org limits.")
 
-
-def register(app: App) -> None:
-    """Add limits/recordCount (GET limits/ itself is routed by localorg.api.rest)."""
-    app.router.add("/services/data/vXX.X/limits/recordCount", DATA + r"/limits/recordCount/?", {"GET": record_count})
