@@ -19,6 +19,7 @@ STATUSES: dict[str, str] = {
     "console": "holds the value the console wrote",
     "changed": "the console wrote a value; the field holds another one now",
     "cleared": "the console wrote a value; the field is blank now",
+    "undone": "the console wrote a value, then an undo run cleared it",
     "not_console": "the console never wrote this field of this record",
     "not_read": "the field could not be read now",
 }
@@ -31,8 +32,12 @@ def _display(values: Sequence[Any]) -> list[str | None]:
     return text(to_arrow(pd.Series(list(values), dtype=object))).to_pylist() if len(values) else []
 
 
-def _blank(value: str | None, placeholders: Sequence[str]) -> bool:
-    return value is None or not value.strip() or value.strip().lower() in {p.lower() for p in placeholders}
+def _blank(value: Any, placeholders: Sequence[str]) -> bool:
+    """None, NaN (a null read back from the log), empty, white space or a placeholder."""
+    if value is None or (isinstance(value, float) and value != value):
+        return True
+    said = str(value).strip()
+    return not said or said.lower() in {p.lower() for p in placeholders}
 
 
 def _number(value: str) -> float | None:
@@ -46,7 +51,7 @@ def same(current: str | None, written: str | None, placeholders: Sequence[str] =
     """Whether a current value (display text) is the written one: equal text, equal numbers, or both blank."""
     if _blank(current, placeholders) or _blank(written, placeholders):
         return _blank(current, placeholders) and _blank(written, placeholders)
-    assert current is not None and written is not None
+    current, written = str(current), str(written)
     if current.strip() == written.strip():
         return True
     a, b = _number(current), _number(written)
@@ -72,6 +77,8 @@ def judge(current: Mapping[str, Any], writes: pd.DataFrame, *, fields: Sequence[
             status = "not_read"
         elif not wrote:
             status = "not_console"
+        elif log.get("trigger") == "undo":  # type: ignore[union-attr]  # the console's last write cleared it
+            status = "undone" if _blank(now, placeholders) else "changed"
         elif same(now, log["after"], placeholders):  # type: ignore[index]
             status = "console"
         else:
@@ -79,6 +86,7 @@ def judge(current: Mapping[str, Any], writes: pd.DataFrame, *, fields: Sequence[
         facts = {k: (log.get(k) if log is not None else None) for k in ("time", "run_id", "source", "actor", "trigger",
                                                                          "last_outcome", "last_attempt")}
         rows.append({"field": name, "current": now, "status": status,
-                     "written": log["after"] if wrote else None, **facts})  # type: ignore[index]
+                     "written": log["after"] if wrote and not _blank(log["after"], ()) else None,  # type: ignore[index]
+                     **facts})
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     return frame.astype(object).where(frame.notna(), None)

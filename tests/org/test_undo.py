@@ -61,6 +61,10 @@ def test_given_a_person_changed_values_after_the_run_when_undone_then_theirs_kep
     assert "Blank already" in finals.loc[ids[4], "message"]
     assert runlog.cells_not_settled_once(base, undone.id) == []
     assert [r.id for r in engine.runs(base=base)] == [undone.id, run.id]
+    cleared = engine.provenance("demo", "Lead", ids[0], base=base).set_index("field").loc["Title"]
+    assert (cleared["status"], cleared["run_id"], cleared["written"]) == ("undone", undone.id, None)
+    kept_title = engine.provenance("demo", "Lead", ids[2], base=base).set_index("field").loc["Title"]
+    assert (kept_title["status"], kept_title["written"]) == ("changed", "Enriched 2")
     with pytest.raises(BadInput) as again:
         engine.undo(run.id, actor=UNDOER, base=base)
     assert again.value.cause == "already_undone" and undone.id in again.value.message

@@ -36,3 +36,12 @@ def test_given_an_empty_log_when_judged_then_nothing_is_the_consoles() -> None:
                                   "last_attempt"])
     got = judge({"Industry": "Retail"}, empty)
     assert got[["field", "status"]].values.tolist() == [["Industry", "not_console"]]
+
+
+def test_given_an_undo_cleared_a_written_field_when_judged_then_undone_and_nothing_crashes() -> None:
+    writes = _writes(("Industry", None, "u1"), ("Title", None, "u1")).assign(trigger="undo")
+    writes.loc[:, "after"] = float("nan")  # as SQLite's null comes back through pandas
+    got = judge({"Industry": None, "Title": "CEO"}, writes).set_index("field")
+    assert got["status"].to_dict() == {"Industry": "undone", "Title": "changed"}
+    assert got.loc["Industry", "written"] is None and got.loc["Industry", "run_id"] == "u1"
+    assert same(float("nan"), None) and not same(float("nan"), "Acme")
