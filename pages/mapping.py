@@ -49,11 +49,7 @@ st.title("Mapping")
 st.caption("Which enrichment attribute fills which Salesforce field — checked against what the connected user can "
            "read and write — and where the attributes come from.")
 actor = settings.actor()
-name = frame.current_name()
-if not name:
-    st.info("No org is connected yet: the mapping is checked against a connected org.", icon=":material/link:")
-    st.page_link("pages/connect.py", label="Connect an org", icon=":material/link:")
-    st.stop()
+name = frame.require_connection("check a mapping against it")
 sobject = _object_from_url(name)
 draft_key, turn_key = f"mapping-draft:{name}:{sobject}", f"mapping-turn:{name}:{sobject}"
 

@@ -11,11 +11,9 @@ st.title("Permissions")
 st.caption("Can the connected user do what the use case needs? Each check passes, warns or fails with the fix; "
            "the console never changes permissions itself.")
 
-name = frame.current_name()
-info = engine.connection(name) if name else None
+name = frame.require_connection("check what its user may do")
+info = engine.connection(name)
 if info is None:
-    st.info("No org is connected yet, so there is nothing to check. Connect one first.", icon=":material/link:")
-    st.page_link("pages/connect.py", label="Connect an org", icon=":material/link:")
     st.stop()
 if not info.readable:
     st.warning("This connection's stored sign-in cannot be read, so its permissions cannot be checked. "

@@ -17,11 +17,7 @@ st.title("Preview")
 st.caption("What would a sync change? Each blank field the enrichment would fill and each value it keeps — "
            "nothing is written from this page until an operator applies it.")
 
-name = frame.current_name()
-if not name:
-    st.info("No org is connected yet: connect one to preview what a sync would write.", icon=":material/link:")
-    st.page_link("pages/connect.py", label="Connect an org", icon=":material/link:")
-    st.stop()
+name = frame.require_connection("preview what a sync would write")
 
 sobject = urlstate.choice("object", engine.PREVIEW_OBJECTS, "Account")
 sobject = st.segmented_control("Object", engine.PREVIEW_OBJECTS, default=sobject, key="preview_object") or sobject

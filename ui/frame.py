@@ -81,6 +81,23 @@ def current_name() -> str | None:
     return st.session_state.get(CONNECTION_KEY) or None
 
 
+def require_connection(purpose: str) -> str:
+    """The sidebar's connection, or stop the page saying what is missing: no org connected at all (a link to
+    Connect), or connections that exist but none chosen (after a disconnect) — pick one in the sidebar."""
+    name = current_name()
+    if name:
+        return name
+    count = len(engine.connections())
+    if count:
+        st.info(f"No connection is chosen ({count} connected): pick one under **Connection** in the sidebar to "
+                f"{purpose}.", icon=":material/arrow_back:")
+    else:
+        st.info(f"No org is connected yet: connect one to {purpose}.", icon=":material/link:")
+        st.page_link("pages/connect.py", label="Connect an org", icon=":material/link:")
+    st.stop()
+    raise AssertionError("st.stop() ends the run")  # pragma: no cover
+
+
 def _label(info: engine.ConnectionInfo) -> str:
     """The picker's text (an option is plain text, never markdown): the name and org, or that it needs reconnecting."""
     if not info.readable:
