@@ -7,7 +7,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -28,6 +28,13 @@ def _actor() -> engine.Actor:
         except (KeyError, OSError):
             name = "cli"
     return engine.Actor(name)
+
+
+def _failed(exc: ConsoleError, as_json: bool, code: int, lead: str = "error") -> int:
+    """Print a ConsoleError to stderr (as JSON, or its message and fix); return EXIT_NOT_ALLOWED when the role
+    forbids the action, else `code`."""
+    print(json.dumps(as_dict(exc), indent=2) if as_json else f"{lead}: {exc.message}\nfix: {exc.fix}", file=sys.stderr)
+    return EXIT_NOT_ALLOWED if isinstance(exc, NotAllowed) else code
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -206,11 +213,17 @@ def _runs(args: argparse.Namespace) -> int:
 
 
 def _resume(args: argparse.Namespace) -> int:
+    return _write(args, engine.resume)
+
+
+def _write(args: argparse.Namespace, start: Callable[..., engine.Run]) -> int:
+    """Run `start` (engine.resume or engine.undo) on args.run_id with progress on stderr, print the run (JSON or
+    its line and message); 0 when it is done, 1 when it was interrupted."""
     def show(p: engine.WriteProgress) -> None:
         if not args.json and p.planned:
             print(f"\r{p.settled:,}/{p.planned:,} cells settled", end="", file=sys.stderr, flush=True)
 
-    run = engine.resume(args.run_id, actor=_actor(), progress=show)
+    run = start(args.run_id, actor=_actor(), progress=show)
     if not args.json:
         print(file=sys.stderr)
     print(json.dumps(asdict(run), indent=2) if args.json else _run_line(run))
@@ -251,18 +264,7 @@ def _undo(args: argparse.Namespace) -> int:
             print(f"    {row.record_id} {row.field}: {row.message}")
         print(f"({seen.api_calls} API calls to read the records.) To undo it: python -m core undo {run.id} --yes")
         return 0
-
-    def show(p: engine.WriteProgress) -> None:
-        if not args.json and p.planned:
-            print(f"\r{p.settled:,}/{p.planned:,} cells settled", end="", file=sys.stderr, flush=True)
-
-    run = engine.undo(args.run_id, actor=_actor(), progress=show)
-    if not args.json:
-        print(file=sys.stderr)
-    print(json.dumps(asdict(run), indent=2) if args.json else _run_line(run))
-    if run.message and not args.json:
-        print(f"    {run.message}")
-    return 0 if run.state == "done" else 1
+    return _write(args, engine.undo)
 # --- end of undo -------------------------------------------------------------------------------------------------
 # --- logs (issue 14): the enrichment log, filtered, printed or exported -------------------------------------------
 def _add_logs(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -329,32 +331,12 @@ def _logs(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; a ConsoleError prints its message and fix to stderr and exits 1 (77 when the role forbids it)."""
     args = _parser().parse_args(argv)
+    commands = {"connect": _connect, "connections": _connections, "health": _health, "diagnose": _diagnose,
+                "logs": _logs, "disconnect": _disconnect, "demo": _demo, **_DATA_COMMANDS}
     try:
-        if args.command == "connect":
-            return _connect(args)
-        if args.command == "connections":
-            return _connections(args)
-        if args.command == "health":
-            return _health(args)
-        if args.command == "diagnose":
-            return _diagnose(args)
-        if args.command == "logs":
-            return _logs(args)
-        if args.command in ("runs", "resume", "undo"):
-            return int(args.handler(args))
-        if args.command in ("sync", "schedule"):
-            return int(args.handler(args))
-        if args.command in _DATA_COMMANDS:
-            return _DATA_COMMANDS[args.command](args)
-        if args.command == "disconnect":
-            return _disconnect(args)
-        return _demo(args)
+        return int((getattr(args, "handler", None) or commands[args.command])(args))
     except ConsoleError as exc:  # a refusal for the role exits EX_NOPERM (77), any other failure 1
-        if getattr(args, "json", False):
-            print(json.dumps(as_dict(exc), indent=2), file=sys.stderr)
-        else:
-            print(f"error: {exc.message}\nfix: {exc.fix}", file=sys.stderr)
-        return EXIT_NOT_ALLOWED if isinstance(exc, NotAllowed) else 1
+        return _failed(exc, getattr(args, "json", False), 1)
 
 
 # -- permission diagnostics (issue 11): python -m core diagnose ------------------------------------------------
@@ -407,11 +389,8 @@ def _diagnose(args: argparse.Namespace) -> int:
         name = _diagnosis_connection(args.connection)
         report = engine.diagnose(name, use_case=args.use_case, force=actor.role == "operator", actor=actor)
     except ConsoleError as exc:
-        if args.json:
-            print(json.dumps(as_dict(exc), indent=2), file=sys.stderr)
-        else:
-            print(f"could not run the diagnosis: {exc.message}\nfix: {exc.fix}", file=sys.stderr)
-        return 2
+        _failed(exc, args.json, 2, lead="could not run the diagnosis")
+        return 2  # a refusal too: the diagnosis could not run
     if args.json:
         print(engine.report_json(report), end="")
     else:
@@ -625,11 +604,6 @@ def _add_sync_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore
     sched.set_defaults(handler=_schedule)
 
 
-def _failed(exc: ConsoleError, as_json: bool) -> int:
-    print(json.dumps(as_dict(exc), indent=2) if as_json else f"error: {exc.message}\nfix: {exc.fix}", file=sys.stderr)
-    return EXIT_NOT_ALLOWED if isinstance(exc, NotAllowed) else EXIT_ERROR
-
-
 def _sync_lines(result: engine.SyncResult) -> list[str]:
     cost = result.cost
     head = (f"{result.connection}/{result.sobject} {result.trigger}: {result.records:,} records in scope "
@@ -657,7 +631,7 @@ def _sync(args: argparse.Namespace) -> int:
         result = engine.sync(args.connection, args.object, trigger=args.trigger, apply=args.apply, strict=args.strict,
                              actor=_actor())
     except ConsoleError as exc:
-        return _failed(exc, args.json)
+        return _failed(exc, args.json, EXIT_ERROR)
     print(json.dumps(asdict(result), indent=2) if args.json else "\n".join(_sync_lines(result)))
     return 1 if _sync_failed(result) else 0
 
@@ -679,7 +653,7 @@ def _schedule(args: argparse.Namespace) -> int:
                 return _round_code(items)
             time.sleep(max(60.0, engine.next_round_in()))
     except ConsoleError as exc:
-        return _failed(exc, args.json)
+        return _failed(exc, args.json, EXIT_ERROR)
 
 
 def _print_round(items: list[engine.ScheduleItem], as_json: bool) -> None:

@@ -64,7 +64,7 @@ def charts(per_day: pd.DataFrame, rates: pd.DataFrame, failures: pd.DataFrame) -
             tooltip = ["day", "field", alt.Tooltip("fill_rate:Q", format=".1%"), "written", "settled"]
             share = alt.Axis(format="%")
             if rates["day"].nunique() == 1:  # one day: a bar per field reads better than lone points
-                chart = alt.Chart(rates).mark_bar(color=palette.OUTCOMES["written"][1]).encode(
+                chart = alt.Chart(rates).mark_bar(color=palette.OUTCOMES["written"].colour).encode(
                     y=alt.Y("field:N", title=None, sort="-x"), tooltip=tooltip,
                     x=alt.X("fill_rate:Q", title=f"cells written of those attempted on {rates['day'].iloc[0]}",
                             axis=share, scale=alt.Scale(domain=[0, 1])))
@@ -125,8 +125,7 @@ def rows_table(rows: pd.DataFrame, key: str, *, selectable: bool = True) -> Any:
             "time": st.column_config.DatetimeColumn("Time", format="YYYY-MM-DD HH:mm:ss",
                                                     help="in your time zone"),
             "record_name": "Name", "object": "Object", "field": "Field", "before": "Before", "after": "Value sent",
-            "outcome": st.column_config.TextColumn("Outcome", help="; ".join(
-                f"{label}: {meaning}" for label, _, meaning in palette.OUTCOMES.values())),
+            "outcome": st.column_config.TextColumn("Outcome", help=palette.legend(palette.OUTCOMES)),
             "error_code": "Code", "message": "Message", "run_id": "Run", "trigger": "Trigger", "actor": "Actor",
             "source": "Source", "connection": "Connection", "record_id": None})
 
@@ -138,7 +137,6 @@ def provenance_table(frame: pd.DataFrame) -> None:
     st.dataframe(table[["field", "current", "status", "written", "time", "run_id", "source", "actor", "trigger",
                         "last_outcome"]], hide_index=True, width="stretch", column_config={
         "field": "Field", "current": "Value now", "written": "Value the console wrote",
-        "status": st.column_config.TextColumn("Written by the console?", help="; ".join(
-            f"{label}: {meaning}" for label, _, meaning in palette.PROVENANCE.values())),
+        "status": st.column_config.TextColumn("Written by the console?", help=palette.legend(palette.PROVENANCE)),
         "time": st.column_config.DatetimeColumn("Written at", format="YYYY-MM-DD HH:mm:ss"), "run_id": "Run",
         "source": "Source", "actor": "Actor", "trigger": "Trigger", "last_outcome": "Last attempt"})

@@ -243,23 +243,9 @@ class TokenStore:
         the old refresh token alive and stored nowhere.
         """
         blob = self._fernet.encrypt(json.dumps(asdict(record)).encode("utf-8"))
-        with self._db() as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                row = db.execute("SELECT record FROM connection WHERE name = ?", (record.name,)).fetchone()
-                db.execute("INSERT INTO connection VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
-                           "record = excluded.record, updated_at = excluded.updated_at",
-                           (record.name, blob, time.time()))
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-        if row is None:
-            return False, None
-        try:
-            return True, self._decrypt(record.name, row[0])
-        except Reconnect:  # made with another key: its tokens cannot be read, so they cannot be revoked
-            return True, None
+        return self._displace(record.name, "INSERT INTO connection VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
+                             "record = excluded.record, updated_at = excluded.updated_at",
+                             (record.name, blob, time.time()))
 
     def take(self, name: str) -> tuple[bool, TokenRecord | None]:
         """Delete the record and return it, in one transaction: (there was one, it if readable).
@@ -267,11 +253,16 @@ class TokenStore:
         Disconnect revokes what it took, so a sign-in saved meanwhile under the same name stays stored
         (and listed) instead of being deleted unrevoked.
         """
+        return self._displace(name, "DELETE FROM connection WHERE name = ?", (name,))
+
+    def _displace(self, name: str, statement: str, params: tuple[object, ...]) -> tuple[bool, TokenRecord | None]:
+        """Read the record of `name` and run `statement` (which replaces or deletes it) in one transaction:
+        (there was one, it if readable)."""
         with self._db() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 row = db.execute("SELECT record FROM connection WHERE name = ?", (name,)).fetchone()
-                db.execute("DELETE FROM connection WHERE name = ?", (name,))
+                db.execute(statement, params)
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
@@ -280,7 +271,7 @@ class TokenStore:
             return False, None
         try:
             return True, self._decrypt(name, row[0])
-        except Reconnect:
+        except Reconnect:  # made with another key: its tokens cannot be read, so they cannot be revoked
             return True, None
 
     def restore(self, record: TokenRecord) -> bool:

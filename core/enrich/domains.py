@@ -12,8 +12,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from publicsuffixlist import PublicSuffixList
 
-from core.enrich import hosts
-from core.enrich.hosts import SuffixRules
+from core.enrich import domain_columns
+from core.enrich.domain_columns import SuffixRules
 
 # The bundled list only (publicsuffixlist reads its own .dat file; nothing is fetched at run time).
 # accept_unknown=False: a name under no known suffix ("acme", "intranet.local") is invalid, not guessed.
@@ -153,16 +153,16 @@ _FAMILY_SET = pa.array(_FREE_MAIL_FAMILIES, pa.large_string())
 def normalise(values: pa.Array, kind: str) -> tuple[pa.Array, pa.Array, pa.Array]:
     """(address, domain, problem) per value, as normalise_email (kind "email") or normalise_domain would give them.
 
-    Plain values (an ASCII website or address, see core.enrich.hosts) are cut with whole-column string kernels
+    Plain values (an ASCII website or address, see core.enrich.domain_columns) are cut with whole-column string kernels
     and their registrable domain found by set look-ups; the others, and plain hosts the list gives no
     registrable domain (a public suffix, an unknown top-level domain, an IP address), take the per-value
     function, so every result is exactly the per-value one. For websites the address is null.
     """
     n = len(values)
     if kind == "email":
-        address, host, plain = hosts.plain_emails(values)
+        address, host, plain = domain_columns.plain_emails(values)
     else:
-        host, plain = hosts.plain_websites(values, _BLANK_WORDS)
+        host, plain = domain_columns.plain_websites(values, _BLANK_WORDS)
         address = pa.nulls(n, pa.large_string())
     fast = np.flatnonzero(plain)
     found = _RULES.registrable(host.take(pa.array(fast)))
@@ -197,8 +197,8 @@ def normalise_many(values: Sequence[str] | pd.Index, kind: str) -> list[tuple[st
 
 def free_mail_many(domain: pa.Array) -> pa.Array:
     """is_free_mail per domain: listed ones by one set look-up, yahoo.*-style families checked one by one."""
-    free = hosts.mask(pc.is_in(domain, _FREE_MAIL_SET))
+    free = domain_columns.mask(pc.is_in(domain, _FREE_MAIL_SET))
     family = pc.replace_substring_regex(domain, r"(?s)\..*$", "")
-    maybe = np.flatnonzero(hosts.mask(pc.is_in(family, _FAMILY_SET)) & ~free)
+    maybe = np.flatnonzero(domain_columns.mask(pc.is_in(family, _FAMILY_SET)) & ~free)
     free[maybe] = [is_free_mail(d) for d in domain.take(pa.array(maybe)).to_pylist()]
     return pa.array(free)

@@ -7,7 +7,7 @@ overwritten; a field the fresh read did not return is never treated as blank.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,17 +56,14 @@ def _final(cells: pd.DataFrame, before: list[str | None] | None, outcome: Any, c
     return frame
 
 
-def decide(cells: pd.DataFrame, fresh: pd.DataFrame, specs: dict[str, FieldSpec],
-           placeholders: Sequence[str] = guard.DEFAULT_PLACEHOLDERS) -> Decision:
-    """Judge planned cells on the fresh read.
+Judged = tuple[list[pd.DataFrame], list[pd.DataFrame]]  # (cells to send, cells settled) of one field
+Judge = Callable[[pd.DataFrame, pd.Series, FieldSpec, Sequence[str]], Judged]
 
-    cells: `cell`, `record_id`, `field`, `proposed` (text) and `maybe_sent` (a write of this cell may already
-    have reached Salesforce: a resumed or retried cell). fresh: `fresh_frame` of the records just read.
-    A record missing from fresh → failed NOT_FOUND; a field not read or not described → skipped_no_access;
-    otherwise the guard's verdict: fill → send; same → written when maybe_sent (our earlier write landed),
-    else skipped_nonblank; keep → skipped_nonblank; invalid / no_data → skipped_invalid; no_access →
-    skipped_no_access. The reason the guard gives is the message.
-    """
+
+def _decide(cells: pd.DataFrame, fresh: pd.DataFrame, specs: dict[str, FieldSpec], placeholders: Sequence[str],
+            judge: Judge, send_columns: Sequence[str]) -> Decision:
+    """What both passes share: a record missing from fresh → failed NOT_FOUND; a field not read or not described
+    → skipped_no_access; every other field's cells judged by `judge` on the values just read (`current`)."""
     sends: list[pd.DataFrame] = []
     finals: list[pd.DataFrame] = []
     present = cells["record_id"].isin(fresh.index).to_numpy()
@@ -79,28 +76,52 @@ def decide(cells: pd.DataFrame, fresh: pd.DataFrame, specs: dict[str, FieldSpec]
             continue
         current = pd.Series(fresh[name].reindex(group["record_id"]).to_numpy(dtype=object), index=group.index,
                             dtype=object)
-        proposed = pd.Series(group["proposed"].to_numpy(dtype=object), index=group.index, dtype=object)
-        judged = guard.verdicts(current, proposed, spec, placeholders)
-        verdict = judged["verdict"].astype(str).to_numpy()
-        reason = judged["reason"].astype(str).to_numpy()
-        before = _display(current)
-        fill = verdict == "fill"
-        settled = (verdict == "same") & group["maybe_sent"].to_numpy(dtype=bool)
-        skipped = ~fill & ~settled
-        if fill.any():
-            send = group.loc[fill, ["cell", "record_id", "field", "proposed"]].copy()
-            send["before"] = pd.Series([b for b, f in zip(before, fill, strict=True) if f], index=send.index, dtype=object)
-            sends.append(send)
-        if settled.any():
-            finals.append(_final(group[settled], [b for b, s in zip(before, settled, strict=True) if s], "written", None,
-                                 SETTLED_MESSAGE))
-        if skipped.any():
-            outcome = [OUTCOME_OF_VERDICT[v] for v in verdict[skipped]]
-            finals.append(_final(group[skipped], [b for b, s in zip(before, skipped, strict=True) if s], outcome, None,
-                                 list(reason[skipped])))
-    send = pd.concat(sends) if sends else pd.DataFrame(columns=list(SEND_COLUMNS))
+        send, final = judge(group, current, spec, placeholders)
+        sends += send
+        finals += final
+    send = pd.concat(sends) if sends else pd.DataFrame(columns=list(send_columns))
     final = pd.concat(finals) if finals else pd.DataFrame(columns=list(FINAL_COLUMNS))
     return Decision(send.reset_index(drop=True), final.reset_index(drop=True))
+
+
+def decide(cells: pd.DataFrame, fresh: pd.DataFrame, specs: dict[str, FieldSpec],
+           placeholders: Sequence[str] = guard.DEFAULT_PLACEHOLDERS) -> Decision:
+    """Judge planned cells on the fresh read.
+
+    cells: `cell`, `record_id`, `field`, `proposed` (text) and `maybe_sent` (a write of this cell may already
+    have reached Salesforce: a resumed or retried cell). fresh: `fresh_frame` of the records just read.
+    A record missing from fresh → failed NOT_FOUND; a field not read or not described → skipped_no_access;
+    otherwise the guard's verdict: fill → send; same → written when maybe_sent (our earlier write landed),
+    else skipped_nonblank; keep → skipped_nonblank; invalid / no_data → skipped_invalid; no_access →
+    skipped_no_access. The reason the guard gives is the message.
+    """
+    return _decide(cells, fresh, specs, placeholders, _judge_fill, SEND_COLUMNS)
+
+
+def _judge_fill(group: pd.DataFrame, current: pd.Series, spec: FieldSpec, placeholders: Sequence[str]) -> Judged:
+    """One field's planned cells on the values just read (see decide)."""
+    sends: list[pd.DataFrame] = []
+    finals: list[pd.DataFrame] = []
+    proposed = pd.Series(group["proposed"].to_numpy(dtype=object), index=group.index, dtype=object)
+    judged = guard.verdicts(current, proposed, spec, placeholders)
+    verdict = judged["verdict"].astype(str).to_numpy()
+    reason = judged["reason"].astype(str).to_numpy()
+    before = _display(current)
+    fill = verdict == "fill"
+    settled = (verdict == "same") & group["maybe_sent"].to_numpy(dtype=bool)
+    skipped = ~fill & ~settled
+    if fill.any():
+        send = group.loc[fill, ["cell", "record_id", "field", "proposed"]].copy()
+        send["before"] = pd.Series([b for b, f in zip(before, fill, strict=True) if f], index=send.index, dtype=object)
+        sends.append(send)
+    if settled.any():
+        finals.append(_final(group[settled], [b for b, s in zip(before, settled, strict=True) if s], "written", None,
+                             SETTLED_MESSAGE))
+    if skipped.any():
+        outcome = [OUTCOME_OF_VERDICT[v] for v in verdict[skipped]]
+        finals.append(_final(group[skipped], [b for b, s in zip(before, skipped, strict=True) if s], outcome, None,
+                             list(reason[skipped])))
+    return sends, finals
 
 
 # -- the undo: the same seam turned round (a cell is cleared only where it still holds the run's value) ----------
@@ -127,43 +148,35 @@ def decide_undo(cells: pd.DataFrame, fresh: pd.DataFrame, specs: dict[str, Field
     value → skipped_nonblank, naming both values; record gone → failed NOT_FOUND; field not read, not
     described or not updateable → skipped_no_access. `send` carries `expected` on, for a retry's re-judging.
     """
+    decision = _decide(cells, fresh, specs, placeholders, _judge_undo, UNDO_COLUMNS)
+    decision.final["proposed"] = None  # an undo proposes a blank: the log's `after` is empty
+    return decision
+
+
+def _judge_undo(group: pd.DataFrame, current: pd.Series, spec: FieldSpec, placeholders: Sequence[str]) -> Judged:
+    """One field's undo cells on the values just read (see decide_undo)."""
+    before = pd.Series(_display(current), index=group.index, dtype=object)
+    if not spec.updateable:
+        return [], [_final(group, before.tolist(), "skipped_no_access", None, UNDO_NO_ACCESS_MESSAGE)]
     sends: list[pd.DataFrame] = []
     finals: list[pd.DataFrame] = []
-    present = cells["record_id"].isin(fresh.index).to_numpy()
-    if (~present).any():
-        finals.append(_final(cells[~present], None, "failed", GONE_CODE, GONE_MESSAGE))
-    for name, group in cells[present].groupby("field", sort=False):
-        spec = specs.get(str(name))
-        if spec is None or name not in fresh.columns:
-            finals.append(_final(group, None, "skipped_no_access", None, UNREAD_MESSAGE))
-            continue
-        current = pd.Series(fresh[name].reindex(group["record_id"]).to_numpy(dtype=object), index=group.index,
-                            dtype=object)
-        before = pd.Series(_display(current), index=group.index, dtype=object)
-        ours = guard.still_as_written(current, group["expected"], spec).to_numpy()
-        blank = guard.is_blank(current, spec, placeholders).to_numpy()
-        maybe_sent = group["maybe_sent"].to_numpy(dtype=bool)
-        if not spec.updateable:
-            finals.append(_final(group, before.tolist(), "skipped_no_access", None, UNDO_NO_ACCESS_MESSAGE))
-            continue
-        if ours.any():
-            send = group.loc[ours, ["cell", "record_id", "field", "expected"]].assign(proposed=None)
-            send["before"] = before[ours]
-            sends.append(send.loc[:, list(UNDO_COLUMNS)])
-        settled, cleared = blank & maybe_sent, blank & ~maybe_sent
-        if settled.any():
-            finals.append(_final(group[settled], before[settled].tolist(), "written", None, UNDO_CLEARED_MESSAGE))
-        if cleared.any():
-            finals.append(_final(group[cleared], before[cleared].tolist(), "skipped_nonblank", None,
-                                 UNDO_BLANK_MESSAGE))
-        other = ~ours & ~blank
-        if other.any():
-            messages = [_changed(b, w) for b, w in zip(before[other], group.loc[other, "expected"], strict=True)]
-            finals.append(_final(group[other], before[other].tolist(), "skipped_nonblank", None, messages))
-    send = pd.concat(sends) if sends else pd.DataFrame(columns=list(UNDO_COLUMNS))
-    final = pd.concat(finals) if finals else pd.DataFrame(columns=list(FINAL_COLUMNS))
-    final["proposed"] = None  # an undo proposes a blank: the log's `after` is empty
-    return Decision(send.reset_index(drop=True), final.reset_index(drop=True))
+    ours = guard.still_as_written(current, group["expected"], spec).to_numpy()
+    blank = guard.is_blank(current, spec, placeholders).to_numpy()
+    maybe_sent = group["maybe_sent"].to_numpy(dtype=bool)
+    if ours.any():
+        send = group.loc[ours, ["cell", "record_id", "field", "expected"]].assign(proposed=None)
+        send["before"] = before[ours]
+        sends.append(send.loc[:, list(UNDO_COLUMNS)])
+    settled, cleared = blank & maybe_sent, blank & ~maybe_sent
+    if settled.any():
+        finals.append(_final(group[settled], before[settled].tolist(), "written", None, UNDO_CLEARED_MESSAGE))
+    if cleared.any():
+        finals.append(_final(group[cleared], before[cleared].tolist(), "skipped_nonblank", None, UNDO_BLANK_MESSAGE))
+    other = ~ours & ~blank
+    if other.any():
+        messages = [_changed(b, w) for b, w in zip(before[other], group.loc[other, "expected"], strict=True)]
+        finals.append(_final(group[other], before[other].tolist(), "skipped_nonblank", None, messages))
+    return sends, finals
 
 
 def json_value(proposed: str, spec: FieldSpec | None) -> Any:

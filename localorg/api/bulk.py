@@ -7,6 +7,7 @@ import io
 import secrets
 import string
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -161,6 +162,33 @@ def _flatten(parsed: Any, records: list[dict]) -> tuple[list[str], list[list[str
     return header, rows
 
 
+def add_job_routes(app: App, kind: str, create: Callable[[Ctx], Response],
+                   patch: Callable[[Ctx, Job, Any], Response]) -> None:
+    """The routes query and ingest jobs share: POST jobs/{kind} (`create`) / GET (the caller's jobs of this kind),
+    and GET / PATCH / DELETE jobs/{kind}/{id} (`patch` is given the state asked for; DELETE forgets the job)."""
+
+    @rest
+    def jobs(ctx: Ctx) -> Response:
+        if ctx.req.method == "POST":
+            return create(ctx)
+        found = [j.info() for j in jobs_of(ctx.app).values() if j.kind == kind and j.user_id == ctx.user.id]
+        return Response.json({"done": True, "records": found, "nextRecordsUrl": None})
+
+    @rest
+    def one_job(ctx: Ctx, job_id: str) -> Response:
+        job = job_for(ctx, job_id, kind)
+        if ctx.req.method == "DELETE":
+            del jobs_of(ctx.app)[job.id]
+            return Response.empty(204)
+        if ctx.req.method == "PATCH":
+            return patch(ctx, job, job_body(ctx).get("state"))
+        return Response.json(job.info())
+
+    app.router.add(f"/services/data/vXX.X/jobs/{kind}", DATA + rf"/jobs/{kind}/?", {"POST": jobs, "GET": jobs})
+    app.router.add(f"/services/data/vXX.X/jobs/{kind}/{{id}}", DATA + rf"/jobs/{kind}/" + JOB_ID + r"/?",
+                   {"GET": one_job, "PATCH": one_job, "DELETE": one_job})
+
+
 # -- query jobs -----------------------------------------------------------------------------
 def _create_query(ctx: Ctx) -> Response:
     body = job_body(ctx)
@@ -189,34 +217,13 @@ def _create_query(ctx: Ctx) -> Response:
     return Response.json(info)
 
 
-def list_jobs(ctx: Ctx, kind: str) -> Response:
-    """GET jobs/query|ingest: the caller's jobs of this kind."""
-    jobs = [j.info() for j in jobs_of(ctx.app).values() if j.kind == kind and j.user_id == ctx.user.id]
-    return Response.json({"done": True, "records": jobs, "nextRecordsUrl": None})
-
-
-@rest
-def query_jobs(ctx: Ctx) -> Response:
-    """POST jobs/query (create; runs at once) / GET jobs/query (list this user's jobs)."""
-    if ctx.req.method == "POST":
-        return _create_query(ctx)
-    return list_jobs(ctx, "query")
-
-
-@rest
-def query_job(ctx: Ctx, job_id: str) -> Response:
-    """GET / PATCH (abort) / DELETE jobs/query/{id}."""
-    job = job_for(ctx, job_id, "query")
-    if ctx.req.method == "DELETE":
-        del jobs_of(ctx.app)[job.id]
-        return Response.empty(204)
-    if ctx.req.method == "PATCH":
-        state = job_body(ctx).get("state")
-        if state != "Aborted":
-            raise RestError(400, "INVALIDJOBSTATE", f"Invalid job state transition to {state}")
-        if job.state == "JobComplete":
-            raise RestError(400, "INVALIDJOBSTATE", "Job is already complete")
-        job.state = "Aborted"
+def _patch_query(ctx: Ctx, job: Job, state: Any) -> Response:
+    """PATCH jobs/query/{id}: only an abort, and only of a job not yet complete."""
+    if state != "Aborted":
+        raise RestError(400, "INVALIDJOBSTATE", f"Invalid job state transition to {state}")
+    if job.state == "JobComplete":
+        raise RestError(400, "INVALIDJOBSTATE", "Job is already complete")
+    job.state = "Aborted"
     return Response.json(job.info())
 
 
@@ -254,9 +261,6 @@ def query_results(ctx: Ctx, job_id: str) -> Response:
 
 def register(app: App) -> None:
     """Add the Bulk API 2.0 query-job routes."""
-    r = app.router
-    r.add("/services/data/vXX.X/jobs/query", DATA + r"/jobs/query/?", {"POST": query_jobs, "GET": query_jobs})
-    r.add("/services/data/vXX.X/jobs/query/{id}", DATA + r"/jobs/query/" + JOB_ID + r"/?",
-          {"GET": query_job, "PATCH": query_job, "DELETE": query_job})
-    r.add("/services/data/vXX.X/jobs/query/{id}/results", DATA + r"/jobs/query/" + JOB_ID + r"/results/?",
-          {"GET": query_results})
+    add_job_routes(app, "query", _create_query, _patch_query)  # create runs the query at once
+    app.router.add("/services/data/vXX.X/jobs/query/{id}/results", DATA + r"/jobs/query/" + JOB_ID + r"/results/?",
+                   {"GET": query_results})

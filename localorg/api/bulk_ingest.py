@@ -13,11 +13,11 @@ from localorg.api.bulk import (
     ENDINGS,
     JOB_ID,
     Job,
+    add_job_routes,
     csv_text,
     job_body,
     job_for,
     jobs_of,
-    list_jobs,
     new_job_id,
 )
 from localorg.api.rest import DATA
@@ -203,14 +203,6 @@ def _create_ingest(ctx: Ctx) -> Response:
 
 
 @rest
-def ingest_jobs(ctx: Ctx) -> Response:
-    """POST jobs/ingest (create, state Open) / GET jobs/ingest (list)."""
-    if ctx.req.method == "POST":
-        return _create_ingest(ctx)
-    return list_jobs(ctx, "ingest")
-
-
-@rest
 def ingest_batches(ctx: Ctx, job_id: str) -> Response:
     """PUT jobs/ingest/{id}/batches: CSV data for an Open job -> 201."""
     job = job_for(ctx, job_id, "ingest")
@@ -221,25 +213,18 @@ def ingest_batches(ctx: Ctx, job_id: str) -> Response:
     return Response.empty(201)
 
 
-@rest
-def ingest_job(ctx: Ctx, job_id: str) -> Response:
-    """GET / PATCH (UploadComplete runs the job; Aborted) / DELETE jobs/ingest/{id}."""
-    job = job_for(ctx, job_id, "ingest")
-    if ctx.req.method == "DELETE":
-        del jobs_of(ctx.app)[job.id]
-        return Response.empty(204)
-    if ctx.req.method == "PATCH":
-        state = job_body(ctx).get("state")
-        if state == "Aborted" and job.state in ("Open", "UploadComplete"):
-            job.state = "Aborted"
-            return Response.json(job.info())
-        if state != "UploadComplete" or job.state != "Open":
-            raise RestError(400, "INVALIDJOBSTATE", f"Invalid job state transition from {job.state} to {state}")
-        job.state = "UploadComplete"
-        info = job.info()
-        process(ctx, job)
-        return Response.json(info)
-    return Response.json(job.info())
+def _patch_ingest(ctx: Ctx, job: Job, state: Any) -> Response:
+    """PATCH jobs/ingest/{id}: UploadComplete runs an Open job (the answer is its state before the run); Aborted
+    stops one not yet run."""
+    if state == "Aborted" and job.state in ("Open", "UploadComplete"):
+        job.state = "Aborted"
+        return Response.json(job.info())
+    if state != "UploadComplete" or job.state != "Open":
+        raise RestError(400, "INVALIDJOBSTATE", f"Invalid job state transition from {job.state} to {state}")
+    job.state = "UploadComplete"
+    info = job.info()
+    process(ctx, job)
+    return Response.json(info)
 
 
 @rest
@@ -261,10 +246,8 @@ def ingest_results(ctx: Ctx, job_id: str, kind: str) -> Response:
 
 def register(app: App) -> None:
     """Add the Bulk API 2.0 ingest-job routes."""
+    add_job_routes(app, "ingest", _create_ingest, _patch_ingest)  # create leaves the job Open for uploads
     r = app.router
-    r.add("/services/data/vXX.X/jobs/ingest", DATA + r"/jobs/ingest/?", {"POST": ingest_jobs, "GET": ingest_jobs})
-    r.add("/services/data/vXX.X/jobs/ingest/{id}", DATA + r"/jobs/ingest/" + JOB_ID + r"/?",
-          {"GET": ingest_job, "PATCH": ingest_job, "DELETE": ingest_job})
     r.add("/services/data/vXX.X/jobs/ingest/{id}/batches", DATA + r"/jobs/ingest/" + JOB_ID + r"/batches/?",
           {"PUT": ingest_batches})
     r.add("/services/data/vXX.X/jobs/ingest/{id}/{results}",

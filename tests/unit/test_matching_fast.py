@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from core.enrich import domains, matching
-from core.enrich.hosts import SuffixRules
+from core.enrich.domain_columns import SuffixRules
 from core.enrich.matching import is_free_mail, match_keys, normalise_domain, normalise_email
 
 _PSL = domains._PSL
