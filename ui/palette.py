@@ -44,6 +44,7 @@ PROVENANCE: dict[str, Term] = {
     "console": Term("Written by the console", GREEN, "the field holds the value the console wrote"),
     "changed": Term("Changed since", BLUE, "the console wrote a value; someone has changed it since"),
     "cleared": Term("Cleared since", ORANGE, "the console wrote a value; the field is blank now"),
+    "undone": Term("Undone", BLUE_GREY, "the console wrote a value, then an undo run cleared it"),
     "not_console": Term("Not by the console", BLUE_GREY, "the console never wrote this field of this record"),
     "not_read": Term("Not readable", LIGHT_GREY, "the field could not be read now"),
 }
