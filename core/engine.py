@@ -1358,3 +1358,49 @@ def provenance(connection: str, sobject: str, record_id: str, *, current: dict[s
     return _provenance.judge(current, writes, fields=list(current))
 # --- end of the logs page, provenance and audits block ------------------------------------------------------------
 
+
+
+# --- the schedule's automatic-apply switch as a page shows it, and a run's undo state (logs-undo) -------------------
+# The Preview page shows the switch per connection and object with who last switched it and when (the
+# sync_schedule row; every switch is also in the actions record); the Logs page asks why a run cannot be undone.
+
+@dataclass(frozen=True)
+class AutoApply:
+    """The schedule's automatic apply for one connection and object: on or off, who switched it last and when
+    (None when nobody ever did), and when a scheduled round last handled it (None: never)."""
+
+    connection: str
+    sobject: str
+    on: bool
+    by: str | None = None
+    at: str | None = None
+    last_round: str | None = None
+
+
+def auto_apply(name: str, sobject: str, *, base: Path | None = None) -> AutoApply:
+    """Whether the scheduled sync writes this connection's `sobject` fills without a preview being approved."""
+    on, by, at, last_round = _sync_state.auto_apply_of(settings.data_dir(base), name, _object(sobject))
+    return AutoApply(name, sobject, on, by, at, last_round)
+
+
+def undo_refusal(run_id: str, *, base: Path | None = None) -> ConsoleError | None:
+    """Why a run cannot be undone (unknown, an undo itself, not finished, undone already — with the fix), or None
+    when it can; a run that wrote nothing has nothing to undo. No org is called."""
+    root = settings.data_dir(base)
+    try:
+        found = _undo.undoable(root, run_id)
+    except ConsoleError as exc:
+        return exc
+    if not found.counts.get("written"):
+        return errors.BadInput(f"Run {found.id} wrote no value, so there is nothing to undo.",
+                               fix="Its log rows say why each cell was not written.", cause="nothing_written")
+    return None
+
+
+def undone_by(run_id: str, *, base: Path | None = None) -> list[Run]:
+    """The undo runs that take back `run_id`, oldest first (empty when it was never undone)."""
+    return _undo_log.undoes(settings.data_dir(base), run_id)
+
+
+__all__ += ["AutoApply", "auto_apply", "undo_refusal", "undone_by"]
+# --- end of the automatic-apply switch and undo state block --------------------------------------------------------
