@@ -93,20 +93,20 @@ def overview_table(name: str) -> pd.DataFrame:
         due = snap.next_refresh_at if snap else None
         state = ("not pulled yet" if snap is None else "refreshing" if snap.refreshing
                  else "last refresh failed (see below)" if snap.failure else "ok")
-        rows.append({"object": sobject, "records": snap.records if snap and snap.available else None,
+        rows.append({"object": sobject, "records": f"{snap.records:,}" if snap and snap.available else "—",
                      "age": engine.describe_age(snap.age()) if snap and snap.available else "—",
                      "next refresh": ("due" if due is not None and due <= time.time()
                                       else f"in {engine.describe_age(due - time.time())}" if due else "on first view"),
                      "pulled": f"{snap.kind}, {snap.method}, {snap.api_calls:,} API calls" if snap and snap.available
                      else "—", "state": state})
-    return pd.DataFrame(rows).astype({"records": "Int64"})
+    return pd.DataFrame(rows)
 
 
 def overview_block(info: engine.ConnectionInfo, actor: engine.Actor) -> None:
     """The overview's snapshot and source block for one connection."""
     st.markdown(f"**Enrichment source:** {plain(engine.enrichment_source(info.name).label)}")
     st.dataframe(overview_table(info.name), hide_index=True, width="stretch",
-                 column_config={"records": st.column_config.NumberColumn(format="localized")})
+                 column_config={"records": st.column_config.TextColumn(alignment="right")})  # "4,316" or "—"
     for sobject in engine.SNAPSHOT_OBJECTS:
         failure_block(engine.snapshot_status(info.name, sobject))
     buttons = st.container(horizontal=True)
