@@ -51,7 +51,7 @@ def links(name: str, sobject: str) -> None:
                "where the field still holds exactly that value." + ("" if runs else
                f" No finished run wrote to {sobject} on this connection that is not undone already."))
     for run in runs:
-        st.page_link("pages/logs.py", label=f"Undo {_run_label(run)}", icon=":material/undo:",
+        st.page_link("pages/logs.py", label=f"Undo {plain(_run_label(run))}", icon=":material/undo:",
                      query_params={"connection": name, "run": run.id})
 
 
