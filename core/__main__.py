@@ -148,13 +148,15 @@ def _health(args: argparse.Namespace) -> int:
 
 
 def _disconnect(args: argparse.Namespace) -> int:
-    revoked = engine.disconnect(args.name, actor=_actor(), force=args.force)
-    message = (f"Disconnected {args.name!r}: the token was revoked at Salesforce and removed here." if revoked else
-               f"Forgot {args.name!r} here without revoking it; revoke it in Salesforce: "
-               "Setup → Connected Apps OAuth Usage.")
+    done = engine.disconnect(args.name, actor=_actor(), force=args.force)
+    message = (f"Disconnected {args.name!r}: the token was revoked at Salesforce and removed here." if done.revoked
+               else f"Forgot {args.name!r} here without revoking it; revoke it in Salesforce: "
+               "Setup → Connected Apps OAuth Usage.") + " " + done.summary()
     if args.json:
-        print(json.dumps({"connection": args.name, "disconnected": True, "revoked": revoked, "message": message},
-                         indent=2))
+        print(json.dumps({"connection": args.name, "disconnected": True, "revoked": done.revoked,
+                          "snapshots_deleted": list(done.snapshot_objects), "snapshot_files_deleted": done.snapshot_files,
+                          "snapshot_error": done.snapshot_error, "auto_apply_switched_off": list(done.auto_apply_off),
+                          "log_kept": True, "message": message}, indent=2))
     else:
         print(message)
     return 0

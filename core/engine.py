@@ -237,13 +237,47 @@ def api_usage(name: str, *, base: Path | None = None) -> ApiUsage | None:
     return remembered
 
 
-def disconnect(name: str, *, actor: Actor, force: bool = False, base: Path | None = None) -> bool:
-    """Revoke the connection's token at Salesforce, delete it from the store and evict its cache.
+@dataclass(frozen=True)
+class Disconnected:
+    """What a disconnect did: whether the token was revoked at Salesforce, which objects' snapshot files were
+    deleted from this machine (how many files and bytes, or why some could not be), and which objects' automatic
+    apply was switched off. The enrichment log (runs, log rows, actions) is kept: it is the audit trail."""
+
+    name: str
+    revoked: bool
+    snapshot_objects: tuple[str, ...] = ()
+    snapshot_files: int = 0
+    snapshot_bytes: int = 0
+    snapshot_error: str | None = None
+    auto_apply_off: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        """What happened to the data this machine held, in a sentence or two (for the CLI and the Connect page)."""
+        if self.snapshot_objects:
+            kept = f" ({self.snapshot_files:,} files, {self.snapshot_bytes / 1e6:,.1f} MB)"
+            said = f"Its snapshot records ({', '.join(self.snapshot_objects)}){kept} were deleted from this machine."
+        else:
+            said = "It had no snapshot records on this machine."
+        if self.snapshot_error:
+            said += f" Some snapshot files could not be deleted ({self.snapshot_error}); delete them by hand."
+        if self.auto_apply_off:
+            said += f" Automatic apply was switched off for {', '.join(self.auto_apply_off)}."
+        return said + " The enrichment log (its runs and every write) is kept: it is the audit trail."
+
+
+__all__ += ["Disconnected"]
+
+
+def disconnect(name: str, *, actor: Actor, force: bool = False, base: Path | None = None) -> Disconnected:
+    """Revoke the connection's token at Salesforce, delete it from the store, evict its cache and delete its
+    snapshot files (the org's records copied to this machine) and the key values its syncs remembered.
 
     If the token cannot be revoked (Salesforce unreachable, or the stored record cannot be
     decrypted) the record is kept unless `force`; an already-invalid token counts as revoked.
     The record is taken out and revoked in that order, so a sign-in saved under the same name
-    meanwhile is kept, never deleted unrevoked. Returns whether the token was revoked.
+    meanwhile is kept, never deleted unrevoked. Automatic apply is switched off for every object, so a
+    later sign-in under the same name writes nothing until an operator switches it on. The enrichment log
+    is kept. Returns what was done (`revoked`: whether the token was revoked).
     """
     require_operator(actor, "disconnect orgs")
     root = settings.data_dir(base)
@@ -277,7 +311,10 @@ def disconnect(name: str, *, actor: Actor, force: bool = False, base: Path | Non
                 revoked = True
     _forget_client(root, name)
     shared_cache.evict_connection(name, root)
-    return revoked
+    forget_previews(name)
+    removed = snapshots.remove_connection(root, name)
+    switched_off = _sync_state.forget_connection(root, name, by=actor.name)
+    return Disconnected(name, revoked, removed.objects, removed.files, removed.size, removed.error, switched_off)
 
 
 # --- Preview (issue 13): the cells a sync would write, shared by every viewer of the same data --------------------
@@ -1381,3 +1418,49 @@ def provenance(connection: str, sobject: str, record_id: str, *, current: dict[s
     return _provenance.judge(current, writes, fields=list(current))
 # --- end of the logs page, provenance and audits block ------------------------------------------------------------
 
+
+
+# --- the schedule's automatic-apply switch as a page shows it, and a run's undo state (logs-undo) -------------------
+# The Preview page shows the switch per connection and object with who last switched it and when (the
+# sync_schedule row; every switch is also in the actions record); the Logs page asks why a run cannot be undone.
+
+@dataclass(frozen=True)
+class AutoApply:
+    """The schedule's automatic apply for one connection and object: on or off, who switched it last and when
+    (None when nobody ever did), and when a scheduled round last handled it (None: never)."""
+
+    connection: str
+    sobject: str
+    on: bool
+    by: str | None = None
+    at: str | None = None
+    last_round: str | None = None
+
+
+def auto_apply(name: str, sobject: str, *, base: Path | None = None) -> AutoApply:
+    """Whether the scheduled sync writes this connection's `sobject` fills without a preview being approved."""
+    on, by, at, last_round = _sync_state.auto_apply_of(settings.data_dir(base), name, _object(sobject))
+    return AutoApply(name, sobject, on, by, at, last_round)
+
+
+def undo_refusal(run_id: str, *, base: Path | None = None) -> ConsoleError | None:
+    """Why a run cannot be undone (unknown, an undo itself, not finished, undone already — with the fix), or None
+    when it can; a run that wrote nothing has nothing to undo. No org is called."""
+    root = settings.data_dir(base)
+    try:
+        found = _undo.undoable(root, run_id)
+    except ConsoleError as exc:
+        return exc
+    if not found.counts.get("written"):
+        return errors.BadInput(f"Run {found.id} wrote no value, so there is nothing to undo.",
+                               fix="Its log rows say why each cell was not written.", cause="nothing_written")
+    return None
+
+
+def undone_by(run_id: str, *, base: Path | None = None) -> list[Run]:
+    """The undo runs that take back `run_id`, oldest first (empty when it was never undone)."""
+    return _undo_log.undoes(settings.data_dir(base), run_id)
+
+
+__all__ += ["AutoApply", "auto_apply", "undo_refusal", "undone_by"]
+# --- end of the automatic-apply switch and undo state block --------------------------------------------------------

@@ -49,25 +49,27 @@ if info is not None:
             connection_view.forget()
             st.rerun()
     if buttons.button("Disconnect", disabled=actor.role != "operator",
-                      help="Revokes the token at Salesforce and deletes it from this console."):
+                      help="Revokes the token at Salesforce and deletes it and the org's snapshot records from this console; "
+                      "the enrichment log is kept."):
         st.session_state["confirm_disconnect"] = info.name
     if st.session_state.get("confirm_disconnect") == info.name:
-        st.warning(f"Disconnect **{plain(info.name)}**? The token is revoked at Salesforce and deleted here; "
-                   "you can connect again at any time." if info.readable else
+        st.warning(f"Disconnect **{plain(info.name)}**? The token is revoked at Salesforce and deleted here, and "
+                   "the org's records kept on this machine (the snapshots) are deleted; the enrichment log stays. "
+                   "You can connect again at any time." if info.readable else
                    f"Delete **{plain(info.name)}**? Its tokens cannot be read, so they cannot be revoked from here: "
                    "revoke them in Salesforce (Setup → Connected Apps OAuth Usage).")
         confirm = st.container(horizontal=True)
         if confirm.button("Yes, disconnect", type="primary"):
             st.session_state.pop("confirm_disconnect", None)
             try:
-                revoked = engine.disconnect(info.name, actor=actor, force=not info.readable)
+                done = engine.disconnect(info.name, actor=actor, force=not info.readable)
             except ConsoleError as error:
                 frame.show_error(error)
             else:
                 st.session_state[DISCONNECTED_KEY] = (
-                    f"Disconnected {info.name}; its token was revoked at Salesforce and deleted here." if revoked else
-                    f"Deleted {info.name} here; its tokens could not be read, so revoke them in Salesforce "
-                    "(Setup → Connected Apps OAuth Usage).")
+                    f"Disconnected {info.name}; its token was revoked at Salesforce and deleted here." if done.revoked
+                    else f"Deleted {info.name} here; its tokens could not be read, so revoke them in Salesforce "
+                    "(Setup → Connected Apps OAuth Usage).") + " " + done.summary()
                 connection_view.forget()
                 frame.unselect()
                 st.rerun()

@@ -5,7 +5,7 @@ import streamlit as st
 
 from core import engine
 from core.errors import ConsoleError
-from ui import frame, logs_filters, logs_view, urlstate
+from ui import frame, logs_filters, logs_view, settings, undo_view, urlstate
 from ui.text import plain
 
 PAGE_SIZE = 200
@@ -69,6 +69,11 @@ right.download_button("Parquet", lambda: engine.export_log(filters, "parquet"), 
 if total > 1_000_000:
     st.caption("For more than a million rows the command line streams to a file: "
                "`python -m core logs --since … --parquet FILE`.")
+
+# --- undo the chosen run (operators): what it would clear, what it keeps, then the undo ---------------------------
+if filters.run_id:
+    st.divider()
+    undo_view.for_run(filters.run_id, settings.actor())
 
 # --- one record --------------------------------------------------------------------------------------------------
 detail = st.query_params.get("detail", "")

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core import engine
 from core.errors import ConsoleError
-from ui import frame, logs_view, palette, settings, undo_view, urlstate
+from ui import auto_apply_view, frame, logs_view, palette, settings, undo_view, urlstate
 from ui.text import plain
 
 PAGE_SIZE = 200
@@ -221,6 +221,10 @@ for run in interrupted:
             st.error(error.message, icon=":material/error:")
             st.caption(f"Fix: {error.fix}")
 
-# --- undo a run (issue 14): until the Logs page holds the run history, the undo lives here ----------------------
+
+# --- the schedule's automatic apply for this connection and object (operators switch it) --------------------------
+auto_apply_view.block(name, sobject, actor, org_label)
+
+# --- undo a run: it lives on the Logs page beside the run's cells; links to the latest runs that can be undone ------
 st.divider()
-undo_view.block(name, sobject, actor, org_label)
+undo_view.links(name, sobject)

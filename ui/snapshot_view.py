@@ -94,13 +94,13 @@ def overview_table(name: str) -> pd.DataFrame:
         due = snap.next_refresh_at if snap else None
         state = ("not pulled yet" if snap is None else "refreshing" if snap.refreshing
                  else "last refresh failed (see below)" if snap.failure else "ok")
-        rows.append({"object": sobject, "records": snap.records if snap and snap.available else None,
+        rows.append({"object": sobject, "records": f"{snap.records:,}" if snap and snap.available else "—",
                      "age": engine.describe_age(snap.age()) if snap and snap.available else "—",
                      "next refresh": ("due" if due is not None and due <= time.time()
                                       else f"in {engine.describe_age(due - time.time())}" if due else "on first view"),
                      "pulled": f"{snap.kind}, {snap.method}, {snap.api_calls:,} API calls" if snap and snap.available
                      else "—", "state": state})
-    return pd.DataFrame(rows).astype({"records": "Int64"})
+    return pd.DataFrame(rows)
 
 
 def overview_block(info: engine.ConnectionInfo, actor: engine.Actor) -> None:
@@ -108,8 +108,8 @@ def overview_block(info: engine.ConnectionInfo, actor: engine.Actor) -> None:
     st.markdown(f"**Enrichment source:** {plain(engine.enrichment_source(info.name).label)}")
     table, why = org_counts_view.in_org_column(overview_table(info.name), info.name)
     st.dataframe(table[["object", "records", "in org", *table.columns[2:-1]]], hide_index=True, width="stretch",
-                 column_config={"records": st.column_config.NumberColumn(
-                                    format="localized", help="Records pulled: the ones the connected user can see."),
+                 column_config={"records": st.column_config.TextColumn(  # "4,316" or "—"
+                                    alignment="right", help="Records pulled: the ones the connected user can see."),
                                 "in org": st.column_config.NumberColumn(
                                     format="localized", help="Every record in the org, whatever the sharing "
                                     "(/limits/recordCount, read at most every 4 hours).")})

@@ -103,3 +103,26 @@ def mark_round(base: Path | None, connection: str, sobject: str, when: str) -> N
     with closing(db.connect(base)) as conn:
         conn.execute("INSERT INTO sync_schedule (connection, object, last_round) VALUES (?, ?, ?) ON CONFLICT "
                      "(connection, object) DO UPDATE SET last_round = excluded.last_round", (connection, sobject, when))
+
+
+def forget_connection(base: Path | None, connection: str, *, by: str) -> tuple[str, ...]:
+    """On disconnect: drop the Website / Email values the last applied syncs saw (copies of the org's records) and
+    switch automatic apply off, so a later sign-in under the same name never writes before an operator says so.
+    The marks (times and run ids) stay with the log. Returns the objects whose automatic apply was on."""
+    with closing(db.connect(base)) as conn:
+        conn.execute("BEGIN IMMEDIATE")
+        was_on = [r[0] for r in conn.execute("SELECT object FROM sync_schedule WHERE connection = ? AND auto_apply = 1 "
+                                             "ORDER BY object", (connection,)).fetchall()]
+        conn.execute("DELETE FROM sync_keys WHERE connection = ?", (connection,))
+        conn.execute("UPDATE sync_schedule SET auto_apply = 0, updated_by = ?, updated_at = ? WHERE connection = ? "
+                     "AND auto_apply = 1", (by, _runs.now_iso(), connection))
+        conn.execute("COMMIT")
+    return tuple(was_on)
+
+
+def auto_apply_of(base: Path | None, connection: str, sobject: str) -> tuple[bool, str | None, str | None, str | None]:
+    """(on, switched by, switched at, last scheduled round) of one target; (False, None, None, None) when never set."""
+    with closing(db.connect(base)) as conn:
+        row = conn.execute("SELECT auto_apply, updated_by, updated_at, last_round FROM sync_schedule WHERE "
+                           "connection = ? AND object = ?", (connection, sobject)).fetchone()
+    return (False, None, None, None) if row is None else (bool(row[0]), row[1], row[2], row[3])

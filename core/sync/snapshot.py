@@ -13,6 +13,7 @@ import hashlib
 import os
 import re
 import secrets
+import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -130,6 +131,32 @@ def _slug(name: str) -> str:
 def directory(base: Path, connection: str, sobject: str) -> Path:
     """Where one connection's snapshot files of an object live."""
     return base / "snapshots" / _slug(connection) / sobject
+
+
+@dataclass(frozen=True)
+class Removed:
+    """What `remove_connection` deleted: the objects whose snapshots went, how many files and bytes, and what
+    could not be deleted (the path and the OS's reason), so a disconnect can say it."""
+
+    objects: tuple[str, ...] = ()
+    files: int = 0
+    size: int = 0
+    error: str | None = None
+
+
+def remove_connection(base: Path, connection: str) -> Removed:
+    """Delete every snapshot file of one connection (each object's records, finished or half-written) from disk.
+
+    Other connections' folders are not touched (each connection has its own, named with a hash of its name)."""
+    folder = base / "snapshots" / _slug(connection)
+    if not folder.is_dir():
+        return Removed()
+    objects = tuple(sorted(p.name for p in folder.iterdir() if p.is_dir()))
+    sizes = {p: p.stat().st_size for p in folder.rglob("*") if p.is_file()}
+    failures: list[str] = []
+    shutil.rmtree(folder, onerror=lambda _fn, path, info: failures.append(f"{path}: {info[1]}"))  # 3.11: onerror
+    gone = [p for p in sizes if not p.exists()]
+    return Removed(objects, len(gone), sum(sizes[p] for p in gone), "; ".join(failures[:3]) if failures else None)
 
 
 def path_of(base: Path, snap: Snapshot) -> Path:

@@ -166,9 +166,10 @@ def test_given_snapshots_when_overview_opens_then_each_object_shows_age_records_
     assert not at.exception
     table = next(d.value for d in _frames(at) if "next refresh" in d.value.columns)
     lead = table.set_index("object").loc["Lead"]
-    assert lead["records"] == engine.snapshot_status("demo", "Lead").records and lead["state"] == "ok"
+    assert lead["records"] == f'{engine.snapshot_status("demo", "Lead").records:,}' and lead["state"] == "ok"
     assert lead["next refresh"].startswith("in 3 h") or lead["next refresh"].startswith("in 4 h")
-    assert table.set_index("object").loc["Account", "state"] == "not pulled yet"
+    assert table.set_index("object").loc["Account", ["records", "age", "state"]].tolist() == [
+        "—", "—", "not pulled yet"]  # a dash, like the other columns, never "None"
     assert "Demo data" in _texts(at)
 
 
@@ -186,7 +187,7 @@ def test_given_a_refresh_that_fails_half_way_when_asked_on_the_overview_then_it_
     assert "The last refresh of Lead failed" in warned and "temporarily unavailable" in warned
     assert "The records shown are from the previous snapshot" in warned
     lead = next(d.value for d in _frames(at) if "next refresh" in d.value.columns).set_index("object").loc["Lead"]
-    assert lead["records"] == good.records and lead["state"] == "last refresh failed (see below)"
+    assert lead["records"] == f"{good.records:,}" and lead["state"] == "last refresh failed (see below)"
     _button(at, "Refresh Lead now").click().run()
     assert "The last refresh of Lead failed" not in "\n".join(w.value for w in at.warning)
     assert engine.snapshot_status("demo", "Lead").pulls == good.pulls + 1

@@ -28,7 +28,7 @@ def test_given_no_snapshot_when_overview_opens_then_totals_and_fill_rates_come_f
     assert not at.exception
     frames = _frames(at)
     snapshots = next(f for f in frames if "in org" in f.columns).set_index("object")
-    assert snapshots["records"].isna().all()  # nothing pulled ...
+    assert snapshots["records"].eq("—").all()  # nothing pulled ...
     assert snapshots.loc["Lead", "in org"] == len(demo_org.org.store.rows("Lead")) > 0  # ... yet the org's totals
     fills = [f for f in frames if "fill rate" in f.columns]
     assert len(fills) == len(engine.SNAPSHOT_OBJECTS)

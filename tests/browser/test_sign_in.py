@@ -1,6 +1,6 @@
 """Chromium: the console with [auth] pointing at a localorg's OpenID metadata; people sign in through st.login with
-Salesforce (localorg) as the identity provider. A viewer (not in the operator list) finds every action on Connect and
-Preview disabled, and core refuses the action anyway; an operator finds them enabled; signing out ends it."""
+Salesforce (localorg) as the identity provider. A viewer (not in the operator list) finds every action on Connect,
+Preview and a run's Logs disabled, and core refuses the action anyway; an operator finds them enabled; signing out ends it."""
 from __future__ import annotations
 
 import secrets
@@ -75,7 +75,7 @@ def _checkbox_disabled(page: Any, starts: str) -> bool:
 
 
 def _actions_state(page: Any, base_url: str, name: str) -> dict[str, bool]:
-    """Which actions are disabled on Connect and Preview (the undo judged first, as anyone may)."""
+    """Which actions are disabled on Connect, Preview and a run's Logs (the undo judged first, as anyone may)."""
     page.goto(f"{base_url}/connect?connection=demo", timeout=TIMEOUT)
     state = {"Disconnect": _disabled(page, "button", "Disconnect"), "Connect": _disabled(page, "button", "Connect")}
     no_error_shown(page)
@@ -84,13 +84,18 @@ def _actions_state(page: Any, base_url: str, name: str) -> dict[str, bool]:
     state["Test on one record"] = _disabled(page, "button", "Test on one record")
     state["Apply"] = _disabled(page, "button", "Apply")
     state["confirm write"] = _checkbox_disabled(page, "Write ")
+    state["automatic apply"] = _checkbox_disabled(page, "Let the schedule write")
+    no_error_shown(page)
+    _shot(page, f"{name}-preview")
+    run = engine.undoable_runs("demo", "Lead")[0]
+    page.goto(f"{base_url}/logs?connection=demo&run={run.id}", timeout=TIMEOUT)
     page.get_by_role("button", name="Show what an undo would do").click(timeout=TIMEOUT)
     page.get_by_text("Cells to set back to blank").wait_for(timeout=TIMEOUT)
     settled(page)
     state["confirm undo"] = _checkbox_disabled(page, "back to blank in")
     state["Undo"] = _disabled(page, "button", "Undo")
     no_error_shown(page)
-    _shot(page, f"{name}-preview")
+    _shot(page, f"{name}-logs-undo")
     return state
 
 
@@ -108,7 +113,7 @@ def test_given_auth_with_the_org_as_identity_provider_when_a_viewer_and_an_opera
     _shot(page, "viewer-signed-in")
     assert _actions_state(page, server.url, "viewer") == {
         "Disconnect": True, "Connect": True, "Test on one record": True, "Apply": True, "confirm write": True,
-        "confirm undo": True, "Undo": True}
+        "automatic apply": True, "confirm undo": True, "Undo": True}
     viewer_context.close()
 
     run = engine.runs(connection="demo")[0]
@@ -127,7 +132,7 @@ def test_given_auth_with_the_org_as_identity_provider_when_a_viewer_and_an_opera
     assert "operator" in page.locator('[data-testid="stSidebar"]').inner_text()
     assert _actions_state(page, server.url, "operator") == {
         "Disconnect": False, "Connect": False, "Test on one record": False, "Apply": True, "confirm write": False,
-        "confirm undo": False, "Undo": True}  # Apply and Undo wait for their confirmation box
+        "automatic apply": False, "confirm undo": False, "Undo": True}  # Apply and Undo wait for their confirmation box
 
     page.get_by_role("button", name="Sign out").click(timeout=TIMEOUT)
     page.get_by_role("button", name="Sign in").wait_for(timeout=TIMEOUT)

@@ -293,8 +293,12 @@ def test_given_cli_signals_when_asked_then_commands_name_the_fix_exit_codes_tell
     assert remembered.returncode == 1  # the last check saw it needing a reconnect
     gone = cli(demo_dir, "disconnect", "a", "--json")
     assert gone.returncode == 0, gone.stderr
-    assert json.loads(gone.stdout) == {"connection": "a", "disconnected": True, "revoked": True, "message":
-                                       "Disconnected 'a': the token was revoked at Salesforce and removed here."}
+    said = json.loads(gone.stdout)
+    assert {k: said[k] for k in ("connection", "disconnected", "revoked", "snapshots_deleted", "log_kept")} == {
+        "connection": "a", "disconnected": True, "revoked": True, "snapshots_deleted": [], "log_kept": True}
+    assert said["message"] == ("Disconnected 'a': the token was revoked at Salesforce and removed here. It had no "
+                               "snapshot records on this machine. The enrichment log (its runs and every write) is "
+                               "kept: it is the audit trail.")
 
 
 def _as_a_user_without_write_access(args: list[str], data_dir: Path,

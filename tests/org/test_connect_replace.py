@@ -69,7 +69,7 @@ def test_given_connect_reconnect_and_disconnect_when_done_then_localorg_accepts_
     assert _accepted(fresh_localorg, seen[-1]) == ["access", "refresh"]
     assert all(_accepted(fresh_localorg, record) == [] for record in seen[:2])  # the replaced sign-in is dead
 
-    assert engine.disconnect("x", actor=OPERATOR, base=base) is True
+    assert engine.disconnect("x", actor=OPERATOR, base=base).revoked is True
 
     assert engine.connections(base=base) == []
     assert [(_accepted(fresh_localorg, record)) for record in seen] == [[], [], []]
@@ -134,7 +134,7 @@ def test_given_a_disconnect_waiting_on_salesforce_when_a_sign_in_saves_the_same_
     old = TokenStore(base).load("x")
     fresh_localorg.reset_counters()
     fresh_localorg.faults.add(method="POST", path=r"/services/oauth2/revoke", status=None, delay=3.0, times=1)
-    done: list[bool] = []
+    done: list[engine.Disconnected] = []
     worker = threading.Thread(target=lambda: done.append(engine.disconnect("x", actor=OPERATOR, base=base)))
     worker.start()
     while not any("revoke" in key for key in fresh_localorg.counters()):  # the revoke has reached Salesforce
@@ -142,7 +142,7 @@ def test_given_a_disconnect_waiting_on_salesforce_when_a_sign_in_saves_the_same_
         time.sleep(0.02)
     engine.connect_password_demo("integration@demo.test", name="x", replace=True, actor=OPERATOR, base=base)
     worker.join(timeout=120)
-    assert done == [True]
+    assert [d.revoked for d in done] == [True]
     kept = TokenStore(base).load("x")
     assert kept is not None and kept.username == "integration@demo.test"
     assert _accepted(fresh_localorg, kept) == ["access"] and _accepted(fresh_localorg, old) == []

@@ -221,7 +221,7 @@ def test_given_an_unreadable_record_when_disconnected_then_kept_without_force_an
         engine.disconnect("uat", actor=operator, base=tmp_path)
     assert "force" in caught.value.fix
     assert TokenStore(tmp_path).names() == ["uat"]
-    assert engine.disconnect("uat", actor=operator, force=True, base=tmp_path) is False  # nothing was revoked
+    assert engine.disconnect("uat", actor=operator, force=True, base=tmp_path).revoked is False  # nothing was revoked
     assert TokenStore(tmp_path).names() == []
 
 
