@@ -117,9 +117,10 @@ picked = st.dataframe(
         "match": st.column_config.TextColumn("Match"),
         "Id": None,
     })
-download = engine.cells_page(result, positions, 0, len(positions))
-st.download_button("Download these cells (CSV)", download.to_csv(index=False).encode(), f"preview-{sobject}.csv",
-                   "text/csv", icon=":material/download:")
+st.download_button("Download these cells (CSV)",  # built on click, not on every rerun
+                   lambda: engine.cells_page(result, positions, 0, len(positions)).to_csv(index=False).encode(),
+                   f"preview-{sobject}.csv", "text/csv", icon=":material/download:", on_click="ignore",
+                   disabled=not len(positions))
 
 # --- one record --------------------------------------------------------------------------------------------------
 rows = picked.selection.rows if picked and picked.selection else []
@@ -164,16 +165,43 @@ org_label = f"{info.environment.badge} — {plain(info.org_name)}" if info and i
 interrupted = [r for r in engine.runs(connection=name, sobject=sobject, state="interrupted", limit=5)]
 
 
+LAST_RUN_KEY = "preview_last_run"
+
+
 def _show_run(run: engine.Run) -> None:
-    """The result of a run: counts per outcome, its message, and where its rows are."""
+    """The result of a run: counts per outcome, its message, a test's cells, and where its rows are."""
     counts = {palette.label(palette.OUTCOMES, k): v for k, v in run.counts.items() if v}
     (st.success if run.state == "done" else st.warning)(
         f"Run {run.id}: {run.state} — " + (", ".join(f"{k} {v:,}" for k, v in counts.items()) or "nothing to do")
         + f" · {run.api_calls:,} API calls", icon=":material/task_alt:")
     if run.message:
         st.text(run.message)
+    if run.trigger == "test":
+        rows = engine.log_rows(run_id=run.id)
+        rows = rows[rows["outcome"] != "pending"]
+        st.dataframe(rows.assign(outcome=rows["outcome"].map(lambda o: palette.label(palette.OUTCOMES, o)),
+                                 message=rows["message"].fillna(""))[
+                         ["record_id", "field", "before", "after", "outcome", "message"]],
+                     hide_index=True, width="stretch", column_config={
+                         "record_id": st.column_config.TextColumn("Record Id"),
+                         "field": st.column_config.TextColumn("Field"), "before": st.column_config.TextColumn("Before"),
+                         "after": st.column_config.TextColumn("After"), "outcome": st.column_config.TextColumn("Outcome"),
+                         "message": st.column_config.TextColumn("Salesforce said")})
     st.page_link("pages/logs.py", label="See every cell of this run in Logs", icon=":material/receipt_long:",
                  query_params={"connection": name, "run": run.id})
+
+
+def _written(run: engine.Run) -> None:
+    """After a write: refresh the records it changed, keep its result for the next run of the page, and redraw —
+    so the counts, the cells and the confirmation describe what is left to write, not what was just written."""
+    engine.after_write(name, sobject, actor=actor)
+    st.session_state[LAST_RUN_KEY] = (name, sobject, run.id)
+    st.rerun()
+
+
+last = st.session_state.get(LAST_RUN_KEY)
+if last and last[:2] == (name, sobject) and (shown_run := engine.run(last[2])) is not None:
+    _show_run(shown_run)
 
 
 if not may_write:
@@ -188,12 +216,12 @@ if left.button("Test on one record", disabled=not (may_write and test_id), icon=
         st.error(error.message, icon=":material/error:")
         st.caption(f"Fix: {error.fix}")
     else:
-        engine.after_write(name, sobject, actor=actor)
-        _show_run(run)
-        st.dataframe(engine.log_rows(run_id=run.id)[["record_id", "field", "before", "after", "outcome", "message"]],
-                     hide_index=True)
+        _written(run)
+# The box confirms exactly this set: another set of cells (a filter, a field, a refresh after a write) asks again.
+approval = pd.util.hash_pandas_object(approved[["Id", "field", "proposed"]], index=False).sum() if len(approved) else 0
 confirm = right.checkbox(f"Write {len(approved):,} cells to {records:,} {sobject} records in {org_label}",
-                         disabled=not (may_write and len(approved)), key="preview_confirm")
+                         disabled=not (may_write and len(approved)),
+                         key=f"preview_confirm:{name}:{sobject}:{len(approved)}:{approval}")
 if right.button("Apply", type="primary", disabled=not (may_write and confirm and len(approved)),
                 icon=":material/cloud_upload:"):
     bar = st.progress(0.0, text="Starting…")
@@ -207,16 +235,15 @@ if right.button("Apply", type="primary", disabled=not (may_write and confirm and
         st.error(error.message, icon=":material/error:")
         st.caption(f"Fix: {error.fix}")
     else:
-        engine.after_write(name, sobject, actor=actor)
         bar.progress(1.0, text="Done")
-        _show_run(run)
+        _written(run)
 for run in interrupted:
     st.warning(f"Run {run.id} was interrupted: {run.cells:,} cells planned.", icon=":material/pause_circle:")
     if run.message:
         st.text(run.message)
     if st.button("Resume", key=f"resume_{run.id}", disabled=not may_write, icon=":material/play_arrow:"):
         try:
-            _show_run(engine.resume(run.id, actor=actor))
+            _written(engine.resume(run.id, actor=actor))
         except ConsoleError as error:
             st.error(error.message, icon=":material/error:")
             st.caption(f"Fix: {error.fix}")

@@ -116,7 +116,7 @@ def _judge_and_undo(run: engine.Run, actor: engine.Actor, org_label: str) -> Non
         st.info("Only operators can undo a run; you can see what it would do.", icon=":material/lock:")
     clear = seen.counts.get("clear", 0)
     confirm = st.checkbox(f"Set {clear:,} cells of {run.object} back to blank in {org_label}",
-                          disabled=not (may_act and clear), key="undo_confirm")
+                          disabled=not (may_act and clear), key=f"undo_confirm:{run.id}:{clear}")  # fresh per judgement
     if st.button("Undo", type="primary", icon=":material/undo:", disabled=not (may_act and confirm and clear),
                  key="undo_go"):
         bar = st.progress(0.0, text="Starting…")

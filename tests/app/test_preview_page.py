@@ -67,17 +67,37 @@ def test_given_an_unknown_object_or_verdict_in_a_link_when_opened_then_the_page_
     assert at.multiselect[0].value == ["fill"]
 
 
+def _confirm(at: Any) -> Any:
+    return next(c for c in at.checkbox if c.label.startswith("Write "))
+
+
+def test_given_a_ticked_confirmation_when_the_cells_change_then_it_asks_again_for_the_new_set(
+        console: Any, demo_org: Any) -> None:
+    engine.connect_password_demo("integration@demo.test", actor=OPERATOR)
+    at = _open(console, object="Account", verdict="fill")
+    _confirm(at).check().run(timeout=60)
+    assert _confirm(at).value and not next(b for b in at.button if b.label == "Apply").disabled
+    at.radio(key="preview_scope").set_value("Only the cells the filters show").run(timeout=60)
+    at.multiselect[1].set_value(["Industry"]).run(timeout=60)  # fewer cells than the box confirmed
+    assert not at.exception
+    assert not _confirm(at).value, _confirm(at).label
+    assert next(b for b in at.button if b.label == "Apply").disabled
+
+
 def test_given_filtered_fill_cells_when_an_operator_applies_them_then_only_those_are_written_and_logged(
         console: Any, demo_org: Any) -> None:
     engine.connect_password_demo("integration@demo.test", actor=OPERATOR)
     at = _open(console, object="Account", verdict="fill", field="Industry")
     at.radio(key="preview_scope").set_value("Only the cells the filters show").run(timeout=60)
     expected = engine.approved_cells(engine.preview("demo", "Account").preview, fields=("Industry",))
-    at.checkbox(key="preview_confirm").check().run(timeout=60)
+    _confirm(at).check().run(timeout=60)
     apply = next(b for b in at.button if b.label == "Apply")
     apply.click().run(timeout=120)
     assert not at.exception, at.exception
     assert any("done" in s.value for s in at.success), [s.value for s in at.success]
+    # the page was drawn again for what is left: nothing of those cells to write, the box not ticked, Apply off
+    assert _confirm(at).label.startswith("Write 0 cells") and not _confirm(at).value
+    assert next(b for b in at.button if b.label == "Apply").disabled
     run = engine.runs(connection="demo")[0]
     rows = engine.log_rows(run_id=run.id)
     final = rows[rows["outcome"] != "pending"]

@@ -54,7 +54,7 @@ def test_given_an_operator_on_a_runs_logs_when_undoing_it_then_blanks_restored_p
     assert table.loc[ids[1], ["written", "current", "action"]].tolist() == [
         "Enriched 1", "Chosen by a person", "Left alone: changed since"]
 
-    at.checkbox(key="undo_confirm").check().run(timeout=60)
+    next(c for c in at.checkbox if c.label.startswith("Set ")).check().run(timeout=60)
     next(b for b in at.button if b.label == "Undo").click().run(timeout=120)
 
     assert not at.exception, at.exception
@@ -81,7 +81,7 @@ def test_given_a_viewer_on_a_runs_logs_when_the_undo_block_shows_then_the_judgem
     monkeypatch.setenv("CONSOLE_ROLE", "viewer")
     at, _table = _judged(console, run)
     assert "Only operators can undo a run" in _texts(at)
-    assert at.checkbox(key="undo_confirm").disabled
+    assert next(c for c in at.checkbox if c.label.startswith("Set ")).disabled
     assert next(b for b in at.button if b.label == "Undo").disabled
     assert values(demo_org, ids, "Title")[ids[0]] == "Enriched 0"
     assert engine.undoable_runs("demo", "Lead")[0].id == run.id
