@@ -2,7 +2,9 @@
 call — refused or not — is recorded with its actor."""
 from __future__ import annotations
 
+import importlib
 import inspect
+import pkgutil
 import sqlite3
 from collections.abc import Callable
 from contextlib import closing
@@ -59,15 +61,27 @@ def viewers_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "data"
 
 
-def test_given_the_engine_when_its_functions_are_listed_then_every_one_taking_an_actor_is_a_checked_action() -> None:
-    def acts(fn: Any) -> bool:
-        actor = inspect.signature(fn).parameters.get("actor")
-        return actor is not None and "Actor" in str(actor.annotation)
+def _acts(fn: Any) -> bool:
+    actor = inspect.signature(fn).parameters.get("actor")
+    return actor is not None and "Actor" in str(actor.annotation)
 
+
+def test_given_the_engine_when_its_functions_are_listed_then_every_one_taking_an_actor_is_a_checked_action() -> None:
     takes_actor = {name for name, fn in vars(engine).items() if inspect.isfunction(fn) and not name.startswith("_")
-                   and fn.__module__ != "core.roles" and acts(fn)}
+                   and fn.__module__ != "core.roles" and _acts(fn)}
     assert takes_actor == set(engine.ACTIONS) == set(HERE), (
         "a new engine action must refuse viewers (require_operator), be recorded (engine._recorded) and be tested here")
+
+
+def test_given_the_engine_modules_when_their_functions_are_listed_then_each_action_they_hold_is_the_recorded_one() -> None:
+    modules = [importlib.import_module(f"core.engine.{m.name}") for m in pkgutil.iter_modules(engine.__path__)]
+    held = {(module.__name__, name): fn for module in modules for name, fn in vars(module).items()
+            if inspect.isfunction(fn) and not name.startswith("_") and fn.__module__ != "core.roles" and _acts(fn)}
+
+    assert {"core.engine.previews", "core.engine.schedule"} <= {module for module, _ in held}
+    assert {name for _, name in held} <= set(engine.ACTIONS), "an action defined in an engine module is listed"
+    unrecorded = sorted(f"{module}.{name}" for (module, name), fn in held.items() if fn is not getattr(engine, name))
+    assert unrecorded == [], "a call from one engine module to another's action goes through the recorded version"
 
 
 @pytest.mark.parametrize("name", HERE)

@@ -1,0 +1,127 @@
+"""The guarded writer and the enrichment log: apply, resume, runs; approving a preview's cells."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core import errors, settings
+from core import preview as preview_
+from core.connect.tokens import TokenStore
+from core.engine.orgs import _info, open_client
+from core.errors import Reconnect
+from core.fields import FieldSpec
+from core.fields import field_specs as _field_specs
+from core.logs import runs as _runlog
+from core.roles import Actor, require_operator
+from core.sync import writer as _writer
+
+# --- the guarded writer and the enrichment log (issue 13) --------------------------------------------------
+
+
+Run = _runlog.Run
+WriteOptions = _writer.Options
+WriteProgress = _writer.Progress
+
+
+def apply(connection: str, sobject: str, cells: pd.DataFrame, *, actor: Actor,
+          specs: dict[str, FieldSpec] | None = None, trigger: str = "manual", source: str | None = None,
+          strict: bool = False, options: WriteOptions | None = None,
+          progress: Callable[[WriteProgress], None] | None = None, base: Path | None = None) -> Run:
+    """Write approved fill cells (the preview's diff rows: Id, field, proposed) into the fields of `sobject` that
+    are still blank in a fresh read, logging every cell; operators only. Returns the run (`done`, or
+    `interrupted` with a message; `resume` continues it). `specs` default to a describe made now; `strict`
+    sends one conditional PATCH per record (small runs). RetryLater when another apply holds the object.
+    """
+    require_operator(actor, "write to Salesforce")
+    root = settings.data_dir(base)
+    info = _info(TokenStore(root), connection)
+    if info is None:
+        raise Reconnect(f"There is no connection named {connection!r}.", fix="Connect it from Connect.",
+                        cause="not_connected")
+    client = open_client(connection, base=root)
+    specs = specs if specs is not None else _field_specs(client.describe(sobject))
+    chosen = options or WriteOptions()
+    if strict and not chosen.strict:
+        chosen = WriteOptions(**{**asdict(chosen), "strict": True})
+    target = _writer.Target(connection, sobject, info.org_id or None, info.environment.kind)
+    return _writer.apply(client, cells, specs, target=target, actor=actor, trigger=trigger, source=source, base=root,
+                         options=chosen, progress=progress)
+
+
+def resume(run_id: str, *, actor: Actor, options: WriteOptions | None = None,
+           progress: Callable[[WriteProgress], None] | None = None, base: Path | None = None) -> Run:
+    """Settle an interrupted (or crashed) run: pending cells by reading their records, the rest through the
+    guard on a fresh read, so nothing is written twice and every cell ends with one final log row."""
+    require_operator(actor, "write to Salesforce")
+    root = settings.data_dir(base)
+    found = _runlog.get_run(root, run_id)
+    if found is None:
+        raise errors.BadInput(f"There is no run {run_id!r}.", fix="List the runs with: python -m core runs",
+                              cause="no_such_run")
+    client = open_client(found.connection, base=root)
+    specs = _field_specs(client.describe(found.object))
+    return _writer.resume(client, run_id, specs, actor=actor, base=root, options=options, progress=progress)
+
+
+def runs(*, connection: str | None = None, sobject: str | None = None, state: str | None = None, limit: int = 100,
+         base: Path | None = None) -> list[Run]:
+    """Runs, newest first (filter by connection, object, state); no org is called. A run whose process died
+    mid-apply is reported (and recorded) as interrupted, so it can be resumed."""
+    root = settings.data_dir(base)
+    found = [_writer.reconcile(root, r) for r in _runlog.list_runs(root, connection=connection, sobject=sobject,
+                                                                     limit=limit)]
+    return [r for r in found if state is None or r.state == state]
+
+
+def run(run_id: str, *, base: Path | None = None) -> Run | None:
+    """One run with its counts, or None (a run whose process died is reported as interrupted)."""
+    root = settings.data_dir(base)
+    found = _runlog.get_run(root, run_id)
+    return _writer.reconcile(root, found) if found is not None else None
+
+
+def log_rows(*, base: Path | None = None, **filters: Any) -> pd.DataFrame:
+    """Enrichment log rows, newest first: filters run_id, sobject, field, outcome, record_id, since, until,
+    limit, offset (see core.logs.runs.rows)."""
+    return _runlog.rows(settings.data_dir(base), **filters)
+# --- end of the guarded writer block ---------------------------------------------------------------------
+
+
+# --- approving a preview and writing it (issue 13) ---------------------------------------------------------------
+
+def approved_cells(result: preview_.Preview, *, fields: tuple[str, ...] = (), positions: Any = None) -> pd.DataFrame:
+    """The fill cells an operator approves: all of them, or those of `fields`, or those among `positions` (the
+    filtered table). Columns Id, field, proposed, name, key — what engine.apply takes."""
+    cells = result.cells
+    n = max(len(result.records), 1)
+    mask = (cells["verdict"] == "fill").to_numpy().copy()
+    if fields:
+        mask &= cells["field"].isin(fields).to_numpy()
+    if positions is not None:
+        chosen = np.zeros(len(cells), dtype=bool)
+        chosen[positions] = True
+        mask &= chosen
+    where = np.flatnonzero(mask)
+    facts = result.records.iloc[where % n]
+    return pd.DataFrame({"Id": cells["Id"].to_numpy()[where], "field": cells["field"].astype(str).to_numpy()[where],
+                         "proposed": cells["proposed"].to_numpy()[where], "name": facts["name"].to_numpy(),
+                         "key": facts["key"].to_numpy()})
+
+
+def write_cost(cells: pd.DataFrame) -> tuple[int, int, int]:
+    """(records, write calls, fresh-read calls) an apply of these cells costs: ⌈R/200⌉ writes + ⌈R/2,000⌉ reads."""
+    records = int(cells["Id"].nunique()) if len(cells) else 0
+    return records, -(-records // _writer_batch()), -(-records // _writer_read())
+
+
+def _writer_batch() -> int:
+    return WriteOptions().batch_size
+
+
+def _writer_read() -> int:
+    return WriteOptions().read_size
