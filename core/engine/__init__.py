@@ -67,7 +67,16 @@ from core.engine.mappings import (
     save_mapping,
     schema_describe,
 )
-from core.engine.orgs import api_usage, check_health, connection, connections, disconnect, last_health, open_client
+from core.engine.orgs import (
+    Disconnected,
+    api_usage,
+    check_health,
+    connection,
+    connections,
+    disconnect,
+    last_health,
+    open_client,
+)
 from core.engine.previews import (
     PREVIEW_OBJECTS,
     PreviewFilters,
@@ -86,8 +95,10 @@ from core.engine.previews import (
 from core.engine.schedule import (
     SYNC_EVERY,
     SYNC_TRIGGERS,
+    AutoApply,
     ScheduleItem,
     SyncResult,
+    auto_apply,
     auto_apply_settings,
     next_round_in,
     schedule_round,
@@ -113,7 +124,7 @@ from core.engine.sources import (
     use_file_source,
     use_http_source,
 )
-from core.engine.undoing import UndoPreview, undo, undo_preview, undoable_runs
+from core.engine.undoing import UndoPreview, undo, undo_preview, undo_refusal, undoable_runs, undone_by
 from core.engine.writes import (
     Run,
     WriteOptions,
@@ -155,6 +166,7 @@ __all__ += [
 ]
 __all__ += ["FillCounts", "field_fill", "record_totals"]
 __all__ += ["UndoPreview", "undo", "undo_preview", "undoable_runs"]
+__all__ += ["Disconnected", "AutoApply", "auto_apply", "undo_refusal", "undone_by"]
 __all__ += ["ACTIONS", "actions"]
 
 # --- who did what (issue 14): each action of core/engine/action_log.py's table is recorded, here and wherever an

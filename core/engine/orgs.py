@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from core import cache as shared_cache
@@ -19,8 +20,10 @@ from core.connect.connections import (
 )
 from core.connect.tokens import TokenRecord, TokenStore
 from core.errors import ConsoleError, Reconnect
+from core.logs import sync_state as _sync_state
 from core.roles import Actor, require_operator
 from core.salesforce import OrgClient
+from core.sync import snapshot as snapshots
 
 _clients: dict[tuple[Path, str], tuple[tuple[str, ...], OrgClient]] = {}
 _clients_guard = threading.Lock()
@@ -164,13 +167,45 @@ def api_usage(name: str, *, base: Path | None = None) -> ApiUsage | None:
     return remembered
 
 
-def disconnect(name: str, *, actor: Actor, force: bool = False, base: Path | None = None) -> bool:
-    """Revoke the connection's token at Salesforce, delete it from the store and evict its cache.
+@dataclass(frozen=True)
+class Disconnected:
+    """What a disconnect did: whether the token was revoked at Salesforce, which objects' snapshot files were
+    deleted from this machine (how many files and bytes, or why some could not be), and which objects' automatic
+    apply was switched off. The enrichment log (runs, log rows, actions) is kept: it is the audit trail."""
+
+    name: str
+    revoked: bool
+    snapshot_objects: tuple[str, ...] = ()
+    snapshot_files: int = 0
+    snapshot_bytes: int = 0
+    snapshot_error: str | None = None
+    auto_apply_off: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        """What happened to the data this machine held, in a sentence or two (for the CLI and the Connect page)."""
+        if self.snapshot_objects:
+            kept = f" ({self.snapshot_files:,} files, {self.snapshot_bytes / 1e6:,.1f} MB)"
+            said = f"Its snapshot records ({', '.join(self.snapshot_objects)}){kept} were deleted from this machine."
+        else:
+            said = "It had no snapshot records on this machine."
+        if self.snapshot_error:
+            said += f" Some snapshot files could not be deleted ({self.snapshot_error}); delete them by hand."
+        if self.auto_apply_off:
+            said += f" Automatic apply was switched off for {', '.join(self.auto_apply_off)}."
+        return said + " The enrichment log (its runs and every write) is kept: it is the audit trail."
+
+
+
+def disconnect(name: str, *, actor: Actor, force: bool = False, base: Path | None = None) -> Disconnected:
+    """Revoke the connection's token at Salesforce, delete it from the store, evict its cache and delete its
+    snapshot files (the org's records copied to this machine) and the key values its syncs remembered.
 
     If the token cannot be revoked (Salesforce unreachable, or the stored record cannot be
     decrypted) the record is kept unless `force`; an already-invalid token counts as revoked.
     The record is taken out and revoked in that order, so a sign-in saved under the same name
-    meanwhile is kept, never deleted unrevoked. Returns whether the token was revoked.
+    meanwhile is kept, never deleted unrevoked. Automatic apply is switched off for every object, so a
+    later sign-in under the same name writes nothing until an operator switches it on. The enrichment log
+    is kept. Returns what was done (`revoked`: whether the token was revoked).
     """
     require_operator(actor, "disconnect orgs")
     root = settings.data_dir(base)
@@ -204,7 +239,12 @@ def disconnect(name: str, *, actor: Actor, force: bool = False, base: Path | Non
                 revoked = True
     _forget_client(root, name)
     shared_cache.evict_connection(name, root)
-    return revoked
+    from core.engine.previews import forget_previews  # previews imports this module
+
+    forget_previews(name)
+    removed = snapshots.remove_connection(root, name)
+    switched_off = _sync_state.forget_connection(root, name, by=actor.name)
+    return Disconnected(name, revoked, removed.objects, removed.files, removed.size, removed.error, switched_off)
 
 
 def _not_revoked(exc: ConsoleError) -> ConsoleError:

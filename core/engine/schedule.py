@@ -175,3 +175,23 @@ def next_round_in(*, base: Path | None = None) -> float:
     waits = [SYNC_EVERY - (now - datetime.fromisoformat(last)).total_seconds() for _, last in rows.values() if last]
     return max(0.0, min(waits)) if waits else float(SYNC_EVERY)
 # --- end of sync triggers and the schedule ------------------------------------------------------------------------
+
+
+# --- the schedule's automatic-apply switch as a page shows it (logs-undo) ---
+@dataclass(frozen=True)
+class AutoApply:
+    """The schedule's automatic apply for one connection and object: on or off, who switched it last and when
+    (None when nobody ever did), and when a scheduled round last handled it (None: never)."""
+
+    connection: str
+    sobject: str
+    on: bool
+    by: str | None = None
+    at: str | None = None
+    last_round: str | None = None
+
+
+def auto_apply(name: str, sobject: str, *, base: Path | None = None) -> AutoApply:
+    """Whether the scheduled sync writes this connection's `sobject` fills without a preview being approved."""
+    on, by, at, last_round = _sync_state.auto_apply_of(settings.data_dir(base), name, _object(sobject))
+    return AutoApply(name, sobject, on, by, at, last_round)

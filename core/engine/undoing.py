@@ -4,9 +4,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from core import settings
+from core import errors, settings
 from core.engine.orgs import open_client
 from core.engine.writes import Run, WriteOptions, WriteProgress
+from core.errors import ConsoleError
 from core.fields import FieldSpec
 from core.fields import field_specs as _field_specs
 from core.logs import runs as _runlog
@@ -54,3 +55,23 @@ def undo(run_id: str, *, actor: Actor, options: WriteOptions | None = None,
     _found, client, specs = _undo_client(run_id, root)
     return _undo.start(client, run_id, specs, actor=actor, base=root, options=options, progress=progress)
 # --- end of the undo block ----------------------------------------------------------------------------------------
+
+
+# --- a run's undo state, for the Logs page (logs-undo) ---
+def undo_refusal(run_id: str, *, base: Path | None = None) -> ConsoleError | None:
+    """Why a run cannot be undone (unknown, an undo itself, not finished, undone already — with the fix), or None
+    when it can; a run that wrote nothing has nothing to undo. No org is called."""
+    root = settings.data_dir(base)
+    try:
+        found = _undo.undoable(root, run_id)
+    except ConsoleError as exc:
+        return exc
+    if not found.counts.get("written"):
+        return errors.BadInput(f"Run {found.id} wrote no value, so there is nothing to undo.",
+                               fix="Its log rows say why each cell was not written.", cause="nothing_written")
+    return None
+
+
+def undone_by(run_id: str, *, base: Path | None = None) -> list[Run]:
+    """The undo runs that take back `run_id`, oldest first (empty when it was never undone)."""
+    return _undo_log.undoes(settings.data_dir(base), run_id)
