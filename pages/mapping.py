@@ -6,7 +6,7 @@ import streamlit as st
 from core import engine
 from core.errors import ConsoleError
 from ui import frame, settings, snapshot_view, source_view
-from ui.text import plain
+from ui.text import blanks_empty, plain
 
 OBJECTS = list(engine.SNAPSHOT_OBJECTS)
 OBJECT_KEY = "mapping_object"
@@ -156,7 +156,7 @@ if snap is not None and snap.available:
         _error(error)
     else:
         sample["verdict"] = sample["verdict"].map(VERDICTS).astype("string")
-        st.dataframe(sample.drop(columns="Id"), hide_index=True, width="stretch")
+        st.dataframe(blanks_empty(sample.drop(columns="Id")), hide_index=True, width="stretch")
         unread = [f for f in draft.field_names() if f not in snap.field_names]
         if unread:
             st.caption(f"Not in the snapshot yet, so not shown: {plain(', '.join(unread))}. Save the mapping; the next "

@@ -8,7 +8,7 @@ import streamlit as st
 from core import engine
 from core.errors import ConsoleError
 from ui import auto_apply_view, frame, logs_view, palette, settings, undo_view, urlstate
-from ui.text import plain
+from ui.text import blanks_empty, plain
 
 PAGE_SIZE = 200
 
@@ -104,7 +104,8 @@ table["link"] = view.instance_url.rstrip("/") + "/" + table["Id"]
 table["verdict"] = table["verdict"].map(lambda v: palette.label(palette.VERDICTS, v))
 table["match"] = table["match"].map(lambda m: palette.label(palette.MATCHES, m))
 picked = st.dataframe(
-    table[["link", "name", "field", "current", "proposed", "verdict", "reason", "match", "key", "owner", "Id"]],
+    blanks_empty(table[["link", "name", "field", "current", "proposed", "verdict", "reason", "match", "key", "owner",
+                        "Id"]]),
     hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="preview_cells",
     column_config={
         "link": st.column_config.LinkColumn("Record", display_text=r"https?://.*/(\w+)$",
@@ -137,9 +138,9 @@ if record_id:
     else:
         facts, cells = detail
         st.link_button("Open in Salesforce", f"{view.instance_url.rstrip('/')}/{record_id}", icon=":material/open_in_new:")
-        st.dataframe(pd.DataFrame([facts]), hide_index=True, width="stretch")
+        st.dataframe(blanks_empty(pd.DataFrame([facts])), hide_index=True, width="stretch")
         cells["verdict"] = cells["verdict"].map(lambda v: palette.label(palette.VERDICTS, v))
-        st.dataframe(cells, hide_index=True, width="stretch")
+        st.dataframe(blanks_empty(cells), hide_index=True, width="stretch")
         # provenance (issue 14): does each field hold the value the console wrote? (the preview's values, no read)
         st.markdown("**Provenance** — does each field hold the value the console wrote?")
         logs_view.provenance_table(engine.provenance(name, sobject, record_id,

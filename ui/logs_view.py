@@ -10,6 +10,7 @@ import streamlit as st
 
 from core import engine
 from ui import palette
+from ui.text import blanks_empty
 
 
 @st.cache_data(ttl=600, show_spinner=False, hash_funcs={engine.LogFilter: repr})
@@ -134,8 +135,8 @@ def provenance_table(frame: pd.DataFrame) -> None:
     """Per field: the value now and whether the console wrote it (run, time, source, actor)."""
     table = frame.assign(status=frame["status"].map(lambda s: palette.label(palette.PROVENANCE, s)),
                          time=_local(frame["time"]))
-    st.dataframe(table[["field", "current", "status", "written", "time", "run_id", "source", "actor", "trigger",
-                        "last_outcome"]], hide_index=True, width="stretch", column_config={
+    st.dataframe(blanks_empty(table[["field", "current", "status", "written", "time", "run_id", "source", "actor",
+                                     "trigger", "last_outcome"]]), hide_index=True, width="stretch", column_config={
         "field": "Field", "current": "Value now", "written": "Value the console wrote",
         "status": st.column_config.TextColumn("Written by the console?", help=palette.legend(palette.PROVENANCE)),
         "time": st.column_config.DatetimeColumn("Written at", format="YYYY-MM-DD HH:mm:ss"), "run_id": "Run",

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
+
 # CommonMark lets any ASCII punctuation be backslash-escaped; escaping all of it leaves nothing to interpret
 # (links, images, HTML, emphasis, lists, headings, tables, entities, and Streamlit's :colour[...], :emoji:, $math$).
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
@@ -53,3 +55,10 @@ def plain(value: object) -> str:
         position = match.end()
     parts.append(_escaped(text[position:]))
     return "".join(parts)
+
+
+def blanks_empty(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame for a table: missing values of its text columns shown as empty cells, not as "None" (a blank
+    field reads as blank; numbers and dates keep their own empty rendering)."""
+    texts = [c for c in frame.columns if frame[c].dtype == object or isinstance(frame[c].dtype, pd.StringDtype)]
+    return frame.assign(**{c: frame[c].astype(object).where(frame[c].notna(), "") for c in texts}) if texts else frame
