@@ -5,7 +5,7 @@ import streamlit as st
 
 from core import engine
 from core.errors import ConsoleError
-from ui import frame, settings, snapshot_view, source_view
+from ui import frame, settings, snapshot_view, source_view, urlstate
 from ui.text import blanks_empty, plain
 
 OBJECTS = list(engine.SNAPSHOT_OBJECTS)
@@ -33,9 +33,10 @@ def _object_from_url(name: str) -> str:
     if asked:
         st.session_state[OBJECT_KEY] = asked
     elif st.session_state.get(OBJECT_KEY) not in OBJECTS:
-        st.session_state[OBJECT_KEY] = OBJECTS[0]
+        st.session_state[OBJECT_KEY] = urlstate.last_object(OBJECTS, OBJECTS[0])
     chosen = st.radio("Object", OBJECTS, key=OBJECT_KEY, horizontal=True, on_change=_remember_object)
     st.query_params["object"] = chosen
+    urlstate.remember_object(str(chosen))
     return str(chosen)
 
 

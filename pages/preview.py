@@ -19,9 +19,10 @@ st.caption("What would a sync change? Each blank field the enrichment would fill
 
 name = frame.require_connection("preview what a sync would write")
 
-sobject = urlstate.choice("object", engine.PREVIEW_OBJECTS, "Account")
+sobject = urlstate.choice("object", engine.PREVIEW_OBJECTS, urlstate.last_object(engine.PREVIEW_OBJECTS, "Account"))
 sobject = st.segmented_control("Object", engine.PREVIEW_OBJECTS, default=sobject, key="preview_object") or sobject
 urlstate.write("object", sobject, "Account")
+urlstate.remember_object(sobject)
 
 try:
     with st.spinner(f"Reading {sobject} records and judging every cell…"):

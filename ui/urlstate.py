@@ -29,6 +29,19 @@ def choice(param: str, options: Sequence[str], default: str) -> str:
     return default
 
 
+LAST_OBJECT_KEY = "last_object"
+
+
+def last_object(options: Sequence[str], default: str) -> str:
+    """The object last chosen on any page of this session (Mapping's Lead opens Preview on Lead), else `default`."""
+    value = st.session_state.get(LAST_OBJECT_KEY)
+    return value if value in options else default
+
+
+def remember_object(sobject: str) -> None:
+    st.session_state[LAST_OBJECT_KEY] = sobject
+
+
 def write(param: str, value: str, default: str) -> None:
     """Put `value` in the URL, or take `param` out when it is the default."""
     if value and value != default:
