@@ -53,3 +53,9 @@ def plain(value: object) -> str:
         position = match.end()
     parts.append(_escaped(text[position:]))
     return "".join(parts)
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """"1 warning", "0 warnings", "4,237 cells": the number with thousands separators and the noun agreeing with it
+    (`plural` where adding an "s" is wrong: count(n, "entry", "entries")). Console words only: pass no outside text."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"

@@ -79,3 +79,10 @@ def test_given_rows_when_tabled_then_numbers_align_right_under_a_rule() -> None:
                      "  -----------------  ------",
                      "  Industry            2,488",
                      "  NumberOfEmployees      12"]
+
+
+def test_given_the_pages_helper_when_it_words_counts_then_it_agrees_with_the_cli() -> None:
+    from ui.text import count as page_count
+
+    for n, noun, plural in ((0, "record", None), (1, "API call", None), (1_204, "entry", "entries"), (1, "entry", "entries")):
+        assert page_count(n, noun, plural) == count(n, noun, plural)
