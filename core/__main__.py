@@ -12,11 +12,16 @@ from dataclasses import asdict
 from pathlib import Path
 
 from core import engine, settings
+from core.cli import counts as _counts
+from core.cli.output import ProgressLine, count
 from core.connect import demo
 from core.errors import BadInput, ConsoleError, NotAllowed, as_dict
 
 EXIT_NOT_ALLOWED = 77
 """The exit code of an action the role does not allow (sysexits EX_NOPERM)."""
+EXIT_BROKEN_PIPE = 141
+"""The exit code when whoever read the output stopped early (`| head`): 128 + SIGPIPE, as a shell reports any
+other program the closed pipe stopped, so a `set -o pipefail` script can tell the output was cut short."""
 
 
 def _actor() -> engine.Actor:
@@ -71,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_sync_commands(sub)
     _add_undo(sub)
     _add_logs(sub)
+    _counts.add_parser(sub)
     return parser
 
 
@@ -195,9 +201,15 @@ def _add_run_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def _run_line(run: engine.Run) -> str:
-    counts = ", ".join(f"{k} {v}" for k, v in run.counts.items() if v) or "no cells settled"
-    return (f"{run.id}  {run.state:<11} {run.connection}/{run.object}  {run.trigger} by {run.actor}  "
-            f"{run.started[:19].replace('T', ' ')}  {run.cells} cells, {run.api_calls} API calls: {counts}")
+    head = (f"{run.id}  {'dry run' if run.dry_run else run.state:<11} {run.connection}/{run.object}  {run.trigger} "
+            f"by {run.actor}  {run.started[:19].replace('T', ' ')}  ")
+    if run.dry_run:  # nothing was written: what it would write (engine.sync keeps the verdicts and cost in options)
+        cost = run.options.get("cost") or {}
+        return head + (f"would write {count(int((run.options.get('verdicts') or {}).get('fill', 0)), 'cell')} to "
+                       f"{count(int(cost.get('records', 0)), 'record')} "
+                       f"({count(int(cost.get('api_calls', 0)), 'API call')}); nothing written")
+    counts = ", ".join(f"{k} {v:,}" for k, v in run.counts.items() if v) or "no cells settled"
+    return head + f"{count(run.cells, 'cell')}, {count(run.api_calls, 'API call')}: {counts}"
 
 
 def _runs(args: argparse.Namespace) -> int:
@@ -209,7 +221,7 @@ def _runs(args: argparse.Namespace) -> int:
         print("No runs yet.")
     for run in found:
         print(_run_line(run))
-        if run.message:
+        if run.message and not run.dry_run:  # a dry run's message says what its line says
             print(f"    {run.message}")
     return 0
 
@@ -221,13 +233,16 @@ def _resume(args: argparse.Namespace) -> int:
 def _write(args: argparse.Namespace, start: Callable[..., engine.Run]) -> int:
     """Run `start` (engine.resume or engine.undo) on args.run_id with progress on stderr, print the run (JSON or
     its line and message); 0 when it is done, 1 when it was interrupted."""
+    line = ProgressLine()
+
     def show(p: engine.WriteProgress) -> None:
         if not args.json and p.planned:
-            print(f"\r{p.settled:,}/{p.planned:,} cells settled", end="", file=sys.stderr, flush=True)
+            line.show(f"{p.settled:,}/{count(p.planned, 'cell')} settled", p.settled, p.planned)
 
-    run = start(args.run_id, actor=_actor(), progress=show)
-    if not args.json:
-        print(file=sys.stderr)
+    try:
+        run = start(args.run_id, actor=_actor(), progress=show)
+    finally:
+        line.close()
     print(json.dumps(asdict(run), indent=2) if args.json else _run_line(run))
     if run.message and not args.json:
         print(f"    {run.message}")
@@ -257,14 +272,14 @@ def _undo(args: argparse.Namespace) -> int:
         run = seen.run
         print(f"Undo of run {run.id} ({run.connection}/{run.object}, {run.trigger} by {run.actor}, "
               f"{run.started[:19].replace('T', ' ')}) would, judged on the records as they are now:")
-        print(f"  set back to blank: {seen.counts.get('clear', 0):,} cells")
-        print(f"  leave alone (changed since the run wrote them): {seen.counts.get('skipped_nonblank', 0):,} cells")
+        print(f"  set back to blank: {count(seen.counts.get('clear', 0), 'cell')}")
+        print(f"  leave alone (changed since the run wrote them): {count(seen.counts.get('skipped_nonblank', 0), 'cell')}")
         for other in ("skipped_no_access", "failed"):
             if seen.counts.get(other):
-                print(f"  {other}: {seen.counts[other]:,} cells")
+                print(f"  {other}: {count(seen.counts[other], 'cell')}")
         for row in seen.cells[seen.cells["action"] != "clear"].head(20).itertuples():
             print(f"    {row.record_id} {row.field}: {row.message}")
-        print(f"({seen.api_calls} API calls to read the records.) To undo it: python -m core undo {run.id} --yes")
+        print(f"({count(seen.api_calls, 'API call')} to read the records.) To undo it: python -m core undo {run.id} --yes")
         return 0
     return _write(args, engine.undo)
 # --- end of undo -------------------------------------------------------------------------------------------------
@@ -315,11 +330,11 @@ def _logs(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise BadInput(f"Could not write {target}: {exc.strerror}.", fix="Pass a writable path.",
                            cause="usage") from None
-        print(f"Wrote {written:,} rows to {target}.", file=sys.stderr)
+        print(f"Wrote {count(written, 'row')} to {target}.", file=sys.stderr)
         return 0
     total = engine.log_count(filters)
     rows = engine.log_page(filters, limit=max(0, args.limit))
-    print(f"{total:,} rows match" + (f"; the newest {len(rows):,}:" if len(rows) < total else ":") if total else
+    print(f"{count(total, 'row')} match{'es' if total == 1 else ''}" + (f"; the newest {len(rows):,}:" if len(rows) < total else ":") if total else
           "No log rows match these filters.")
     for row in rows.itertuples(index=False):
         change = f"{row.before or '(blank)'} -> {row.after}"
@@ -341,6 +356,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _failed(exc, getattr(args, "json", False), 1)
 
 
+def _run_quietly_into_pipes(argv: Sequence[str] | None = None) -> int:
+    """`main`, ending quietly when the reader of stdout stops early (`python -m core diagnose | head`): no
+    BrokenPipeError traceback, exit EXIT_BROKEN_PIPE. stdout is pointed at /dev/null so that the flush at exit does
+    not fail again (the recipe of Python's signal module documentation, "Note on SIGPIPE")."""
+    try:
+        code = main(argv)
+        sys.stdout.flush()  # inside the try: a buffered tail fails here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+
+
 # -- permission diagnostics (issue 11): python -m core diagnose ------------------------------------------------
 _MARKS = {"pass": "PASS", "warn": "WARN", "fail": "FAIL"}
 
@@ -348,7 +377,10 @@ _MARKS = {"pass": "PASS", "warn": "WARN", "fail": "FAIL"}
 def _add_diagnose(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """The `diagnose` subcommand: exit 0 when nothing fails, 1 when something does, 2 when it could not run."""
     cmd = sub.add_parser("diagnose", help="can the connected user do what the use case needs? (exit 0 / 1 / 2)")
+    cmd.add_argument("name", nargs="?", metavar="CONNECTION", help="connection name, as --connection")
     cmd.add_argument("--connection", help="connection name (default: the only one)")
+    cmd.add_argument("--all", action="store_true", help="list every check, passes too (default: the warnings and "
+                     "failures with their fix; --json always holds every check)")
     cmd.add_argument("--use-case", choices=["enrichment", "audit"], default="enrichment",
                      help="enrichment: read and edit (default); audit: read only")
     cmd.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -369,26 +401,35 @@ def _diagnosis_connection(name: str | None) -> str:
                        if not names else "Pass --connection NAME.", cause="usage")
 
 
-def _print_report(report: engine.Report) -> None:
+def _print_report(report: engine.Report, every: bool) -> None:
+    """The summary, then per group its warnings and failures with their fix (`every`: its passes too)."""
     counts = report.counts()
     print(f"Permissions of {report.connection!r} ({report.username}) for {engine.USE_CASES[report.use_case]}: "
-          f"checked {report.checked_at}, {report.calls} API calls")
-    print(f"Result: {counts['pass']} passed, {counts['warn']} warnings ({counts['unchecked']} not checked), "
-          f"{counts['fail']} failed")
+          f"checked {report.checked_at}, {count(report.calls, 'API call')}")
+    print(f"Result: {counts['pass']:,} passed, {count(counts['warn'], 'warning')} ({counts['unchecked']:,} not "
+          f"checked), {counts['fail']:,} failed")
     if report.stopped:
         print(f"\n{report.stopped['message']}\n  fix: {report.stopped['fix']}")
-    for group, findings in report.by_group():
+    for group, listed in report.by_group():
+        findings = listed if every else [f for f in listed if f.status != "pass"]
+        if not findings:
+            continue
         print(f"\n{group}")
         for f in findings:
             print(f"  {_MARKS[f.status]}  {f.title} — {f.evidence}")
             if f.fix and f.status != "pass":
                 print(f"        fix: {f.fix}")
+    if counts["pass"] and not every:
+        print(f"\n{count(counts['pass'], 'passed check')} not listed: --all lists every check.")
 
 
 def _diagnose(args: argparse.Namespace) -> int:
     actor = _actor()
     try:
-        name = _diagnosis_connection(args.connection)
+        if args.name and args.connection and args.name != args.connection:
+            raise BadInput(f"Two connections named: {args.name!r} and --connection {args.connection!r}.",
+                           fix="Name one connection.", cause="usage")
+        name = _diagnosis_connection(args.name or args.connection)
         report = engine.diagnose(name, use_case=args.use_case, force=actor.role == "operator", actor=actor)
     except ConsoleError as exc:
         _failed(exc, args.json, 2, lead="could not run the diagnosis")
@@ -396,7 +437,7 @@ def _diagnose(args: argparse.Namespace) -> int:
     if args.json:
         print(engine.report_json(report), end="")
     else:
-        _print_report(report)
+        _print_report(report, args.all)
     if args.permission_set:
         found = engine.permission_set_file(report)
         target = args.permission_set
@@ -478,22 +519,22 @@ def _snapshot_summary(snap: engine.Snapshot) -> dict[str, object]:
 
 def _snapshot(args: argparse.Namespace) -> int:
     started = time.time()
-    shown = []
+    line = ProgressLine()
 
     def progress(done: int, total: int) -> None:
-        shown.append(done)
-        print(f"\r{args.object}: {done:,} of {total:,} records", end="", file=sys.stderr, flush=True)
+        line.show(f"{args.object}: {done:,} of {count(total, 'record')}", done, total)
 
-    snap = engine.snapshot(args.connection, args.object, actor=_actor() if args.refresh else None,
-                           refresh=args.refresh, progress=progress)
-    if shown:
-        print(file=sys.stderr)
+    try:
+        snap = engine.snapshot(args.connection, args.object, actor=_actor() if args.refresh else None,
+                               refresh=args.refresh, progress=progress)
+    finally:
+        line.close()
     failed = snap.failure is not None and snap.failure.at >= started
     if args.json:
         print(json.dumps(_snapshot_summary(snap), indent=2))
     elif snap.available:
-        print(f"{args.object} snapshot of {args.connection!r}: {snap.records:,} records from "
-              f"{engine.describe_age(snap.age())} ago ({snap.kind} pull over {snap.method}, {snap.api_calls} API calls); "
+        print(f"{args.object} snapshot of {args.connection!r}: {count(snap.records, 'record')} from "
+              f"{engine.describe_age(snap.age())} ago ({snap.kind} pull over {snap.method}, {count(snap.api_calls, 'API call')}); "
               f"next refresh in {engine.describe_age((snap.next_refresh_at or 0) - time.time())}")
         for note in snap.notes:
             print(f"  note: {note}")
@@ -534,8 +575,8 @@ def _mapping(args: argparse.Namespace) -> int:
     else:
         for f in findings:
             print(f"{f.level:<8} {f.field:<24} {f.message}\n{'':<33} fix: {f.fix}")
-        print(f"{len(plan.fields)} entries, {sum(f.level == 'error' for f in findings)} error(s), "
-              f"{sum(f.level == 'warning' for f in findings)} warning(s)")
+        print(f"{count(len(plan.fields), 'entry', 'entries')}, {count(sum(f.level == 'error' for f in findings), 'error')}, "
+              f"{count(sum(f.level == 'warning' for f in findings), 'warning')}")
     return 1 if any(f.level == "error" for f in findings) else 0
 
 
@@ -608,11 +649,11 @@ def _add_sync_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore
 
 def _sync_lines(result: engine.SyncResult) -> list[str]:
     cost = result.cost
-    head = (f"{result.connection}/{result.sobject} {result.trigger}: {result.records:,} records in scope "
+    head = (f"{result.connection}/{result.sobject} {result.trigger}: {count(result.records, 'record')} in scope "
             f"(snapshot of {result.snapshot_at[:19].replace('T', ' ')} UTC)")
     verdicts = "verdicts: " + ", ".join(f"{k} {v:,}" for k, v in result.verdicts.items())
-    costs = (f"cost: {cost['records']:,} records to write, {cost['write_calls']} write + {cost['read_calls']} "
-             f"fresh-read calls = {cost['api_calls']} API calls")
+    costs = (f"cost: {count(cost['records'], 'record')} to write, {count(cost['write_calls'], 'write call')} + "
+             f"{count(cost['read_calls'], 'fresh-read call')} = {count(cost['api_calls'], 'API call')}")
     lines = [head, verdicts, costs]
     if result.run is not None and not result.run.dry_run:
         lines.append(_run_line(result.run))
@@ -684,4 +725,4 @@ def _round_code(items: list[engine.ScheduleItem]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_run_quietly_into_pipes())

@@ -5,7 +5,7 @@ import streamlit as st
 
 from core import engine
 from ui import badges, connection_view, frame, logs_view, org_counts_view, settings, snapshot_view
-from ui.text import code, plain
+from ui.text import code, count, plain
 
 frame.ensure_router()
 st.title("Overview")
@@ -44,7 +44,7 @@ for info in sorted(infos, key=lambda i: (i.name != current, i.name)):
         # -- permissions: the last diagnosis of this connection, read without calling the org (issue 11)
         last = {use: engine.last_diagnosis(info.name, use_case=use) for use in engine.USE_CASES} if info.readable else {}
         if last and all(last.values()):
-            parts = [f"{use}: {r.counts()['pass']} passed, {r.counts()['warn']} warnings, {r.counts()['fail']} failed"
+            parts = [f"{use}: {r.counts()['pass']} passed, {count(r.counts()['warn'], 'warning')}, {r.counts()['fail']} failed"
                      for use, r in last.items() if r is not None]
             st.caption(f"Permissions — {' · '.join(parts)} (checked {last['enrichment'].checked_at}).")  # type: ignore[union-attr]
         if info.readable:

@@ -9,7 +9,7 @@ import streamlit as st
 
 from core import engine
 from core.errors import ConsoleError
-from ui.text import plain
+from ui.text import count, plain
 
 
 def _key(name: str) -> str:
@@ -51,7 +51,7 @@ def fill_block(info: engine.ConnectionInfo, actor: engine.Actor) -> None:
                     st.warning(f"{sobject}: {plain(error.message)} **Fix:** {plain(error.fix)}", icon=":material/warning:")
                     continue
                 oldest = min(oldest, counts.counted_at)
-                st.caption(f"{counts.visible:,} {sobject} records visible to {plain(info.username)}; "
+                st.caption(f"{count(counts.visible, sobject + ' record')} visible to {plain(info.username)}; "
                            "a placeholder such as “N/A” counts as a value here (Preview treats it as blank).")
                 fill_table(counts)
         viewer = actor.role != "operator"

@@ -12,6 +12,7 @@ import streamlit as st
 from core import engine
 from core.errors import ConsoleError
 from ui import settings
+from ui.text import count
 
 USE_CASE_KEY = "use_case"
 DEFAULT_USE_CASE = "enrichment"
@@ -84,7 +85,7 @@ def freshness(report: engine.Report, name: str) -> None:
     ago, seconds = _ago(report.checked_at)
     left = _duration(max(0.0, MAX_AGE_SECONDS - seconds))
     row = st.container(horizontal=True, vertical_alignment="center")
-    row.caption(f"Checked {ago} ago ({report.calls} API calls, shared by everyone who opens this page) · "
+    row.caption(f"Checked {ago} ago ({count(report.calls, 'API call')}, shared by everyone who opens this page) · "
                 f"next automatic check in {left}.")
     actor = settings.actor()
     is_operator = actor.role == "operator"
@@ -192,7 +193,7 @@ def checklist(report: engine.Report) -> None:
     for group, findings in report.by_group():
         counts = {s: sum(1 for f in findings if f.status == s) for s in ("fail", "warn", "pass")}
         st.subheader(group)
-        st.caption(f"{counts['fail']} failed · {counts['warn']} warnings · {counts['pass']} passed")
+        st.caption(f"{counts['fail']} failed · {count(counts['warn'], 'warning')} · {counts['pass']} passed")
         for finding in findings:
             if finding.status == "fail":
                 _failure(finding)

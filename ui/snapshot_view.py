@@ -11,7 +11,7 @@ import streamlit as st
 from core import engine
 from core.errors import ConsoleError
 from ui import org_counts_view
-from ui.text import plain
+from ui.text import count, plain
 
 
 def _clock(epoch: float | None) -> str:
@@ -25,8 +25,8 @@ def age_text(snap: engine.Snapshot | None) -> str:
     due = (snap.next_refresh_at or 0) - time.time()
     when = f"refresh in {engine.describe_age(due)}" if due > 0 else "refresh due on the next view"
     running = " · refreshing now" if snap.refreshing else ""
-    return (f"{snap.sobject} records from {engine.describe_age(snap.age())} ago · {snap.records:,} records · {when}"
-            f" · {snap.kind} pull over {snap.method}, {snap.api_calls:,} API calls{running}")
+    return (f"{snap.sobject} records from {engine.describe_age(snap.age())} ago · {count(snap.records, 'record')} · {when}"
+            f" · {snap.kind} pull over {snap.method}, {count(snap.api_calls, 'API call')}{running}")
 
 
 def age_line(snap: engine.Snapshot | None) -> None:
@@ -82,7 +82,7 @@ def refresh_button(name: str, sobject: str, actor: engine.Actor, *, key: str) ->
         return False
     snap = load(name, sobject, refresh=True, actor=actor)
     if snap is not None and snap.failure is None:
-        st.toast(f"{sobject}: {snap.records:,} records pulled ({snap.kind}, {snap.method}, {snap.api_calls} API calls).")
+        st.toast(f"{sobject}: {count(snap.records, 'record')} pulled ({snap.kind}, {snap.method}, {count(snap.api_calls, 'API call')}).")
     return snap is not None
 
 
@@ -98,7 +98,7 @@ def overview_table(name: str) -> pd.DataFrame:
                      "age": engine.describe_age(snap.age()) if snap and snap.available else "—",
                      "next refresh": ("due" if due is not None and due <= time.time()
                                       else f"in {engine.describe_age(due - time.time())}" if due else "on first view"),
-                     "pulled": f"{snap.kind}, {snap.method}, {snap.api_calls:,} API calls" if snap and snap.available
+                     "pulled": f"{snap.kind}, {snap.method}, {count(snap.api_calls, 'API call')}" if snap and snap.available
                      else "—", "state": state})
     return pd.DataFrame(rows)
 

@@ -62,3 +62,9 @@ def blanks_empty(frame: pd.DataFrame) -> pd.DataFrame:
     field reads as blank; numbers and dates keep their own empty rendering)."""
     texts = [c for c in frame.columns if frame[c].dtype == object or isinstance(frame[c].dtype, pd.StringDtype)]
     return frame.assign(**{c: frame[c].astype(object).where(frame[c].notna(), "") for c in texts}) if texts else frame
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """"1 warning", "0 warnings", "4,237 cells": the number with thousands separators and the noun agreeing with it
+    (`plural` where adding an "s" is wrong: count(n, "entry", "entries")). Console words only: pass no outside text."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
