@@ -257,9 +257,5 @@ def _outcome(result: dict[str, Any] | None) -> tuple[str, str | None, str | None
         return "retry", None, "Salesforce returned no result for this record.", True
     if result.get("success"):
         return "written", None, None, True
-    first = (result.get("errors") or [{}])[0] or {}
-    code = str(first.get("statusCode") or first.get("errorCode") or "UNKNOWN")
-    message = str(first.get("message") or "")
-    if first.get("fields"):
-        message = f"{message} (fields: {', '.join(map(str, first['fields']))})"
+    code, message = writer_strict.salesforce_error(result.get("errors"))
     return ("retry" if code == LOCKED else "failed"), code, message, False

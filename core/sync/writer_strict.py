@@ -98,14 +98,21 @@ def answer(result: tuple[int, Any] | None) -> tuple[Outcome, errors.ConsoleError
         return ("written", None, None, True), None
     if status == 412:
         return ("skipped_nonblank", None, CHANGED_MESSAGE, False), None
-    first = body[0] if isinstance(body, list) and body and isinstance(body[0], dict) else {}
-    code = str(first.get("errorCode") or first.get("statusCode") or "UNKNOWN")
-    message = str(first.get("message") or "")
-    if first.get("fields"):
-        message = f"{message} (fields: {', '.join(map(str, first['fields']))})"
+    code, message = salesforce_error(body)
     kind = errors.classify({"errorCode": code, "message": message}, status=status)
     if isinstance(kind, (errors.StopForToday, errors.Reconnect)):  # not this record's fault: stop, leave it pending
         return ("unsent", code, message, False), kind
     if code == LOCKED or isinstance(kind, errors.RetryLater):
         return ("retry", code, message, False), None  # refused, so certainly not written: tried again
     return ("failed", code, message, False), None
+
+
+def salesforce_error(errors_list: Any) -> tuple[str, str]:
+    """(code, message) of the first error of a list such as a subrequest's body or a Collections result's
+    `errors` (`errorCode` or `statusCode`; the fields it names appended to the message)."""
+    first = errors_list[0] if isinstance(errors_list, list) and errors_list and isinstance(errors_list[0], dict) else {}
+    code = str(first.get("errorCode") or first.get("statusCode") or "UNKNOWN")
+    message = str(first.get("message") or "")
+    if first.get("fields"):
+        message = f"{message} (fields: {', '.join(map(str, first['fields']))})"
+    return code, message
