@@ -634,7 +634,7 @@ def _add_sync_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore
                      "backfill: every record; refresh: last enriched more than 30 days ago (default: new)")
     cmd.add_argument("--apply", action="store_true", help="write the fill cells (operators); exit 1 when the run is "
                      "interrupted or cells failed")
-    cmd.add_argument("--strict", action="store_true", help="one conditional PATCH per record (small runs)")
+    cmd.add_argument("--strict", action="store_true", help="conditional PATCHes (If-Unmodified-Since), 25 per Composite call")
     cmd.add_argument("--json", action="store_true")
     cmd.set_defaults(handler=_sync)
     sched = sub.add_parser("schedule", help="run the due syncs every 4 hours; applies only where automatic apply is on")

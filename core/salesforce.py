@@ -301,6 +301,17 @@ class OrgClient:
             return []
         body = {"ids": list(ids), "fields": list(fields)}
         return self.call(lambda sf: sf.restful(f"composite/sobjects/{name}", method="POST", json=body)) or []
+
+    # --- strict writes in batches: a conditional PATCH as a /composite subrequest (25 to a call) ----------------
+    def sub_update(self, ref: str, sobject: str, record_id: str, values: dict[str, Any],
+                   headers: dict[str, str]) -> dict[str, Any]:
+        """A /composite subrequest: PATCH one record (sObject Rows) with its own request headers, such as
+        If-Unmodified-Since and Sforce-Auto-Assign (Composite passes a subrequest's `httpHeaders` to the
+        resource; a failed precondition answers that subrequest 412)."""
+        if not _RECORD_ID.match(record_id):
+            raise errors.BadInput(f"{record_id!r} is not a record Id.", fix="Pass an 18-character Id.", cause="bad_id")
+        return {"method": "PATCH", "referenceId": ref, "url": self._data_path(f"sobjects/{_sobject(sobject)}/{record_id}"),
+                "body": dict(values), "httpHeaders": dict(headers)}
     # -- Snapshot reads (issue 12): COUNT, getDeleted and Bulk API 2.0 query jobs -------------------------------
 
     def count(self, soql: str, *, include_deleted: bool = False) -> int:

@@ -35,7 +35,8 @@ def apply(connection: str, sobject: str, cells: pd.DataFrame, *, actor: Actor,
     """Write approved fill cells (the preview's diff rows: Id, field, proposed) into the fields of `sobject` that
     are still blank in a fresh read, logging every cell; operators only. Returns the run (`done`, or
     `interrupted` with a message; `resume` continues it). `specs` default to a describe made now; `strict`
-    sends one conditional PATCH per record (small runs). RetryLater when another apply holds the object.
+    makes each record's PATCH conditional on the fresh read, 25 per Composite call. RetryLater when another apply
+    holds the object.
     """
     require_operator(actor, "write to Salesforce")
     root = settings.data_dir(base)

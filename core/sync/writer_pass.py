@@ -6,7 +6,8 @@ are sent together right after its read, so each write follows its fresh read by 
 cell about to be sent has a committed `pending` row first; every outcome is appended as it is known.
 Transient failures retry the batch from a fresh read (a dropped request may have landed, so what now
 holds our value is settled as written, never sent twice); REQUEST_LIMIT_EXCEEDED and any other failure
-of a whole call stop the pass, leaving `pending` rows for resume to settle.
+of a whole call stop the pass, leaving `pending` rows for resume to settle. Strict mode sends the same
+batches as conditional PATCHes, 25 to a Composite call (writer_strict).
 """
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from email.utils import format_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,15 +25,14 @@ import pandas as pd
 from core import errors
 from core.fields import FieldSpec
 from core.logs import runs as runlog
-from core.sync import recheck
+from core.sync import recheck, writer_strict
 from core.sync.guard import DEFAULT_PLACEHOLDERS
 
 if TYPE_CHECKING:
     from core.salesforce import OrgClient
 
 HEADERS = {"Sforce-Auto-Assign": "FALSE"}  # no assignment rule may move a record the console fills
-LOCKED = "UNABLE_TO_LOCK_ROW"
-CHANGED_MESSAGE = ("The record changed after the fresh read (If-Unmodified-Since answered 412); nothing written.")
+LOCKED = writer_strict.LOCKED
 
 
 @dataclass(frozen=True)
@@ -43,7 +42,7 @@ class Options:
     batch_size: int = 200          # records per write call (sObject Collections maximum)
     read_size: int = 2000          # records per fresh read (Collections retrieve maximum)
     parallel: int = 10             # write batches in flight after one read (a read chunk's worth)
-    strict: bool = False           # one PATCH per record with If-Unmodified-Since (small runs)
+    strict: bool = False           # conditional PATCHes (If-Unmodified-Since), 25 per Composite call
     attempts: int = 5              # tries of a batch on transient failures
     backoff: float = 1.0           # first wait in seconds, doubled per retry; a longer Retry-After wins
     max_wait: float = 120.0        # longest single wait
@@ -158,49 +157,24 @@ class Pass:
                     raise
         raise AssertionError("unreachable")
 
-    def _write(self, send: pd.DataFrame, fresh: pd.DataFrame) -> tuple[pd.DataFrame, errors.ConsoleError | None]:
-        """Send the cells; per cell: outcome (written, failed, skipped_nonblank or retry), code, message,
-        maybe_sent. A whole-call failure raises; in strict mode a stopping error comes back with what was done."""
+    def _write(self, send: pd.DataFrame, fresh: pd.DataFrame) -> tuple[pd.DataFrame, writer_strict.Sent]:
+        """Send the cells; per cell: outcome (written, failed, skipped_nonblank, retry or unsent), code, message,
+        maybe_sent. A whole Collections call that fails raises; strict mode reports a stopping error and a
+        transient whole-call failure with what was done (writer_strict.Sent)."""
         body = recheck.payload(send, self.specs)
-        per_record: dict[str, tuple[str, str | None, str | None, bool]] = {}
-        stopped: errors.ConsoleError | None = None
-        if not self.options.strict:
+        if self.options.strict:
+            sent = writer_strict.write(self.client, self.run.object, body, fresh, headers=HEADERS, call=self._call,
+                                       stop=self.stop)
+        else:
+            sent = writer_strict.Sent()
             results = self._call(lambda: self.client.update_records(self.run.object, body, headers=HEADERS))
             for i, record in enumerate(body):
                 result = results[i] if i < len(results) and isinstance(results[i], dict) else None
-                per_record[record["id"]] = _outcome(result)
-        else:
-            for record in body:
-                if self.stop.is_set():
-                    break
-                try:
-                    per_record[record["id"]] = self._write_strict(record, fresh)
-                except errors.RetryLater as exc:
-                    per_record[record["id"]] = ("retry", exc.code, exc.message, True)
-                except errors.ConsoleError as exc:
-                    stopped = exc
-                    break
-        outcome = [per_record.get(r, ("unsent", None, None, False)) for r in send["record_id"]]
+                sent.outcomes[record["id"]] = _outcome(result)
+        outcome = [sent.outcomes.get(r, ("unsent", None, None, False)) for r in send["record_id"]]
         done = send.assign(outcome=[o[0] for o in outcome], error_code=[o[1] for o in outcome],
                            message=[o[2] for o in outcome], maybe_sent=[o[3] for o in outcome])
-        return done, stopped
-
-    def _write_strict(self, record: dict[str, Any], fresh: pd.DataFrame) -> tuple[str, str | None, str | None, bool]:
-        stamp = fresh.at[record["id"], "LastModifiedDate"] if "LastModifiedDate" in fresh.columns else None
-        if not stamp:
-            return "failed", "NO_LAST_MODIFIED_DATE", "Strict mode needs the record's LastModifiedDate.", False
-        moment = pd.Timestamp(str(stamp)).tz_convert("UTC").to_pydatetime()
-        headers = {**HEADERS, "If-Unmodified-Since": format_datetime(moment, usegmt=True)}
-        values = {k: v for k, v in record.items() if k != "id"}
-        try:
-            self._call(lambda: self.client.update_record(self.run.object, record["id"], values, headers=headers))
-        except errors.ConsoleError as exc:
-            if exc.status == 412:
-                return "skipped_nonblank", None, CHANGED_MESSAGE, False
-            if isinstance(exc, (errors.RetryLater, errors.StopForToday, errors.Reconnect)) or exc.status is None:
-                raise
-            return "failed", exc.code, exc.message, False
-        return "written", None, None, True
+        return done, sent
 
     # -- one batch --------------------------------------------------------------------------------------
     def _batch(self, cells: pd.DataFrame, fresh: pd.DataFrame) -> Counter[str]:
@@ -217,7 +191,7 @@ class Pass:
             if send.empty:
                 return logged
             try:
-                done, stopped = self._write(send, fresh)
+                done, sent = self._write(send, fresh)
             except errors.RetryLater as exc:
                 last_error = exc
                 todo = send.assign(maybe_sent=True, pending=True, error_code=exc.code, message=exc.message)
@@ -228,13 +202,14 @@ class Pass:
             else:
                 final = done[done["outcome"].isin(runlog.FINAL)]
                 logged.update(self._log(final))
-                if stopped is not None:
-                    self._interrupt(stopped)
+                if sent.stopped is not None:
+                    self._interrupt(sent.stopped)
                     return logged
                 todo = done[done["outcome"] == "retry"].assign(pending=True)
                 if todo.empty:
                     return logged
-                retry_after = None
+                last_error = sent.transient or last_error
+                retry_after = sent.transient.retry_after if sent.transient is not None else None
             if attempt + 1 >= self.options.attempts:
                 break
             if self.stop.wait(self._wait_time(attempt, retry_after)):
@@ -282,9 +257,5 @@ def _outcome(result: dict[str, Any] | None) -> tuple[str, str | None, str | None
         return "retry", None, "Salesforce returned no result for this record.", True
     if result.get("success"):
         return "written", None, None, True
-    first = (result.get("errors") or [{}])[0] or {}
-    code = str(first.get("statusCode") or first.get("errorCode") or "UNKNOWN")
-    message = str(first.get("message") or "")
-    if first.get("fields"):
-        message = f"{message} (fields: {', '.join(map(str, first['fields']))})"
+    code, message = writer_strict.salesforce_error(result.get("errors"))
     return ("retry" if code == LOCKED else "failed"), code, message, False

@@ -139,11 +139,12 @@ def test_given_strict_mode_and_a_record_changed_after_the_fresh_read_when_applie
     base, org = writer_org
     leads = blank_leads(org, "Title", 3)
     ids = [lead["Id"] for lead in leads]
-    # The first record's PATCH is slowed down; meanwhile a person edits the second record (after the read).
-    slow = org.faults.add(method="PATCH", path=r"/sobjects/Lead/", status=None, delay=1.0, times=1)
+    # The batch's Composite call is slowed down; meanwhile a person edits the second record (after the read).
+    slow = org.faults.add(method="POST", path=r"/composite$", status=None, delay=1.0, times=1)
 
     def edit_when_slowed() -> None:
-        while slow.fired == 0:
+        deadline = time.monotonic() + 60
+        while slow.fired == 0 and time.monotonic() < deadline:
             time.sleep(0.01)
         org.edit_as("admin@demo.test", "Lead", ids[1], {"Description": "called them today"})
 
@@ -158,7 +159,9 @@ def test_given_strict_mode_and_a_record_changed_after_the_fresh_read_when_applie
     skipped = engine.log_rows(base=base, run_id=run.id, outcome="skipped_nonblank")
     assert skipped["record_id"].tolist() == [ids[1]] and "412" in skipped["message"].iloc[0]
     assert values(org, ids, "Title") == {ids[0]: "Enriched 0", ids[1]: None, ids[2]: "Enriched 2"}
-    assert org.counters()["PATCH /services/data/vXX.X/sobjects/{T}/{id}"] == 3
+    counted = org.counters()  # the three conditional PATCHes went as one Composite call
+    assert counted["POST /services/data/vXX.X/composite"] == 1 and PATCH not in counted
+    assert "PATCH /services/data/vXX.X/sobjects/{T}/{id}" not in counted and run.api_calls == 2
 
 
 def test_given_a_viewer_when_applying_or_resuming_then_refused_before_any_call_and_no_run(
