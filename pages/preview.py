@@ -8,7 +8,7 @@ import streamlit as st
 from core import engine
 from core.errors import ConsoleError
 from ui import auto_apply_view, frame, logs_view, palette, settings, undo_view, urlstate
-from ui.text import blanks_empty, plain
+from ui.text import blanks_empty, count, plain
 
 PAGE_SIZE = 200
 
@@ -160,8 +160,9 @@ approved = engine.approved_cells(result, fields=tuple(approved_fields),
 records, writes, reads = engine.write_cost(approved)
 usage = engine.api_usage(name)
 budget = (f" · {usage.max - usage.used:,} of {usage.max:,} daily API requests left" if usage and usage.max else "")
-st.caption(f"{len(approved):,} cells in {records:,} records · cost about {writes + reads:,} API calls "
-           f"({writes:,} writes of up to 200 records, {reads:,} fresh reads of up to 2,000){budget}")
+st.caption(f"{count(len(approved), 'cell')} in {count(records, 'record')} · cost about "
+           f"{count(writes + reads, 'API call')} ({count(writes, 'write')} of up to 200 records, "
+           f"{count(reads, 'fresh read')} of up to 2,000){budget}")
 info = engine.connection(name)
 org_label = f"{info.environment.badge} — {plain(info.org_name)}" if info and info.org_name else plain(name)
 interrupted = [r for r in engine.runs(connection=name, sobject=sobject, state="interrupted", limit=5)]
@@ -175,7 +176,7 @@ def _show_run(run: engine.Run) -> None:
     counts = {palette.label(palette.OUTCOMES, k): v for k, v in run.counts.items() if v}
     (st.success if run.state == "done" else st.warning)(
         f"Run {run.id}: {run.state} — " + (", ".join(f"{k} {v:,}" for k, v in counts.items()) or "nothing to do")
-        + f" · {run.api_calls:,} API calls", icon=":material/task_alt:")
+        + f" · {count(run.api_calls, 'API call')}", icon=":material/task_alt:")
     if run.message:
         st.text(run.message)
     if run.trigger == "test":
@@ -221,7 +222,7 @@ if left.button("Test on one record", disabled=not (may_write and test_id), icon=
         _written(run)
 # The box confirms exactly this set: another set of cells (a filter, a field, a refresh after a write) asks again.
 approval = pd.util.hash_pandas_object(approved[["Id", "field", "proposed"]], index=False).sum() if len(approved) else 0
-confirm = right.checkbox(f"Write {len(approved):,} cells to {records:,} {sobject} records in {org_label}",
+confirm = right.checkbox(f"Write {count(len(approved), 'cell')} to {count(records, sobject + ' record')} in {org_label}",
                          disabled=not (may_write and len(approved)),
                          key=f"preview_confirm:{name}:{sobject}:{len(approved)}:{approval}")
 if right.button("Apply", type="primary", disabled=not (may_write and confirm and len(approved)),
@@ -240,7 +241,7 @@ if right.button("Apply", type="primary", disabled=not (may_write and confirm and
         bar.progress(1.0, text="Done")
         _written(run)
 for run in interrupted:
-    st.warning(f"Run {run.id} was interrupted: {run.cells:,} cells planned.", icon=":material/pause_circle:")
+    st.warning(f"Run {run.id} was interrupted: {count(run.cells, 'cell')} planned.", icon=":material/pause_circle:")
     if run.message:
         st.text(run.message)
     if st.button("Resume", key=f"resume_{run.id}", disabled=not may_write, icon=":material/play_arrow:"):

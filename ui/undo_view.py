@@ -13,7 +13,7 @@ import streamlit as st
 from core import engine
 from core.errors import ConsoleError
 from ui import frame, palette
-from ui.text import plain
+from ui.text import count, plain
 
 PREVIEW_KEY = "undo_preview"
 RESULT_KEY = "undo_result"
@@ -26,14 +26,14 @@ ACTIONS = {**OUTCOMES, "clear": "Set back to blank"}  # what the preview says an
 def _run_label(run: engine.Run) -> str:
     written = run.counts.get("written", 0)
     return (f"{run.id} · {run.trigger} by {run.actor} · {run.started[:16].replace('T', ' ')} UTC · "
-            f"{written:,} cells written")
+            f"{count(written, 'cell')} written")
 
 
 def _show_result(run: engine.Run) -> None:
     counts = {OUTCOMES.get(k, k): v for k, v in run.counts.items() if v}
     (st.success if run.state == "done" else st.warning)(
         f"Undo run {run.id}: {run.state} — " + (", ".join(f"{k} {v:,}" for k, v in counts.items()) or "nothing to do")
-        + f" · {run.api_calls:,} API calls", icon=":material/undo:")
+        + f" · {count(run.api_calls, 'API call')}", icon=":material/undo:")
     if run.message:
         st.text(run.message)
 
@@ -115,7 +115,7 @@ def _judge_and_undo(run: engine.Run, actor: engine.Actor, org_label: str) -> Non
     if not may_act:
         st.info("Only operators can undo a run; you can see what it would do.", icon=":material/lock:")
     clear = seen.counts.get("clear", 0)
-    confirm = st.checkbox(f"Set {clear:,} cells of {run.object} back to blank in {org_label}",
+    confirm = st.checkbox(f"Set {count(clear, 'cell')} of {run.object} back to blank in {org_label}",
                           disabled=not (may_act and clear), key=f"undo_confirm:{run.id}:{clear}")  # fresh per judgement
     if st.button("Undo", type="primary", icon=":material/undo:", disabled=not (may_act and confirm and clear),
                  key="undo_go"):

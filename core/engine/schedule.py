@@ -122,7 +122,7 @@ def _record_dry_run(root: Path, name: str, sobject: str, trigger: str, actor: Ac
                              options={"records": result.records, "verdicts": result.verdicts, "cost": result.cost,
                                       "snapshot_at": result.snapshot_at})
     return _runlog.update_run(root, run.id, state="done", finished=True,
-                              message=f"dry run: {result.verdicts.get('fill', 0)} cells would be filled")
+                              message=f"dry run: {result.verdicts.get('fill', 0):,} cell{'' if result.verdicts.get('fill', 0) == 1 else 's'} would be filled")
 
 
 def set_auto_apply(name: str, sobject: str, on: bool, *, actor: Actor, base: Path | None = None) -> None:
