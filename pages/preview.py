@@ -119,6 +119,10 @@ picked = st.dataframe(
         "match": st.column_config.TextColumn("Match"),
         "Id": None,
     })
+connected = engine.connection(name)
+demo_org = connected is not None and connected.environment.kind == "demo"
+if demo_org:
+    st.caption("Record links open each record in Salesforce; the built-in demo org has no record pages to open.")
 st.download_button("Download these cells (CSV)",  # built on click, not on every rerun
                    lambda: engine.cells_page(result, positions, 0, len(positions)).to_csv(index=False).encode(),
                    f"preview-{sobject}.csv", "text/csv", icon=":material/download:", on_click="ignore",
@@ -138,7 +142,11 @@ if record_id:
         st.code(record_id, language=None)
     else:
         facts, cells = detail
-        st.link_button("Open in Salesforce", f"{view.instance_url.rstrip('/')}/{record_id}", icon=":material/open_in_new:")
+        if demo_org:
+            st.caption("The built-in demo org has no record pages: in a real org, **Open in Salesforce** is here.")
+        else:
+            st.link_button("Open in Salesforce", f"{view.instance_url.rstrip('/')}/{record_id}",
+                           icon=":material/open_in_new:")
         st.dataframe(blanks_empty(pd.DataFrame([facts])), hide_index=True, width="stretch")
         cells["verdict"] = cells["verdict"].map(lambda v: palette.label(palette.VERDICTS, v))
         st.dataframe(blanks_empty(cells), hide_index=True, width="stretch")

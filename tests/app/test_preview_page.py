@@ -114,3 +114,14 @@ def test_given_a_viewer_when_the_preview_opens_then_write_buttons_are_disabled_w
     at = _open(console, object="Account")
     assert "Only operators can write to Salesforce" in _texts(at)
     assert all(b.disabled for b in at.button if b.label in ("Apply", "Test on one record"))
+
+
+def test_given_the_demo_org_when_a_record_opens_then_no_dead_salesforce_button_and_the_page_says_why(
+        console: Any, demo_org: Any) -> None:
+    engine.connect_password_demo("integration@demo.test", actor=OPERATOR)
+    record = str(engine.preview("demo", "Account").preview.records.index[0])
+    at = _open(console, object="Account", record=record)
+    assert not at.exception
+    text = _texts(at)
+    assert "the built-in demo org has no record pages" in text
+    assert "Open in Salesforce" not in [b.proto.label for b in at.get("link_button")]
