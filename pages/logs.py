@@ -33,7 +33,7 @@ if version == 0:
 filters = logs_filters.read(current)
 total, per_day, rates, failures = logs_view.aggregates(filters, version)
 runs = engine.log_runs(filters, limit=50)
-logs_view.headline(total, per_day, len(runs))
+logs_view.headline(total, per_day, len(runs), write_ahead=filters.write_ahead)
 logs_view.charts(per_day, rates, failures)
 
 st.subheader("Runs")
@@ -51,7 +51,8 @@ urlstate.write("page", str(page_no), "1")
 first = (page_no - 1) * PAGE_SIZE
 rows = engine.log_page(filters, offset=first, limit=PAGE_SIZE)
 if total:
-    st.caption(f"Rows {first + 1:,}–{first + len(rows):,} of {total:,}, newest first")
+    st.caption(f"Rows {first + 1:,}–{first + len(rows):,} of {total:,}, newest first"
+               + ("" if filters.write_ahead else " (one per cell; 'Show write-ahead rows' adds the pending rows)"))
     signature = abs(hash((repr(filters), page_no, st.session_state.get("logs_closed", 0))))
     picked = logs_view.rows_table(rows, key=f"logs_rows_{signature}")
     chosen = picked.selection.rows if picked and picked.selection else []
