@@ -80,7 +80,7 @@ if filters.run_id:
 detail = st.query_params.get("detail", "")
 if detail:
     st.subheader("Record")
-    history = engine.log_page(engine.LogFilter(record_id=detail), limit=500)
+    history = engine.log_page(engine.LogFilter(record_id=detail, write_ahead=filters.write_ahead), limit=500)
     if history.empty:
         st.warning("The log has no row for this record.", icon=":material/search_off:")
         st.code(detail, language=None)
@@ -101,7 +101,7 @@ if detail:
                                                        version))  # type: ignore[arg-type]
             except ConsoleError as error:
                 frame.show_error(error, "The record's current values could not be read.")
-        st.markdown("**History** — every log row of this record, newest first")
+        st.markdown("**History** — the log rows of this record, newest first (one per cell unless write-ahead rows are shown)")
         logs_view.rows_table(history, key="logs_history", selectable=False)
     if st.button("Close the record", icon=":material/close:"):
         st.session_state["logs_closed"] = st.session_state.get("logs_closed", 0) + 1

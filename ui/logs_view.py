@@ -66,7 +66,7 @@ def charts(per_day: pd.DataFrame, rates: pd.DataFrame, failures: pd.DataFrame) -
             st.altair_chart(alt.Chart(frame).mark_bar(width=max(2, min(28, 640 // span))).encode(
                 x=alt.X("day:T", title="day (UTC)", scale=alt.Scale(type="utc", domain=[first.isoformat(),
                                                                                        last.isoformat()]),
-                        axis=alt.Axis(format="%Y-%m-%d", labelAngle=-45, tickCount={"interval": "utcday",
+                        axis=alt.Axis(format="%Y-%m-%d", labelAngle=-45, tickCount={"interval": "day",
                                                                                    "step": max(1, span // 12)})),
                 y=alt.Y("rows:Q", title="cells"), color=outcome_colour, order=alt.Order("order:Q"),
                 tooltip=["day", "label", alt.Tooltip("rows:Q", format=",")]).transform_calculate(

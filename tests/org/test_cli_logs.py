@@ -48,7 +48,9 @@ def test_given_a_log_when_exported_from_the_cli_then_csv_parquet_and_json_hold_e
     assert sorted(pq.read_table(parquet_file).column("record_id").to_pylist()) == sorted(m.written)
     assert sorted(r["record_id"] for r in json.loads(as_json.stdout)) == sorted(m.described)
     to_stdout = cli(m.base, "logs", "--run", m.description_run.id, "--csv", "-")
-    assert len(pd.read_csv(io.StringIO(to_stdout.stdout))) == 4
+    assert len(pd.read_csv(io.StringIO(to_stdout.stdout))) == 2  # one row per cell
+    every = cli(m.base, "logs", "--run", m.description_run.id, "--csv", "-", "--write-ahead")
+    assert len(pd.read_csv(io.StringIO(every.stdout))) == 4  # and the pending row logged before each write
 
 
 def test_given_bad_filters_on_the_cli_then_exit_1_with_the_fix(logged_org: MadeLog) -> None:
