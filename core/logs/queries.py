@@ -81,7 +81,9 @@ def shown_outcomes(rows: pd.DataFrame) -> pd.Series:
 def shown_counts(trigger: str, counts: dict[str, int]) -> dict[str, int]:
     """A run's outcome counts as a person reads them: an undo run's `written` cells are `undone` (cleared)."""
     out = dict(counts)
-    out[UNDONE] = out.pop("written", 0) if trigger == "undo" else 0
+    out[UNDONE] = 0
+    if trigger == "undo":
+        out[UNDONE], out["written"] = out.get("written", 0), 0
     return out
 
 
