@@ -111,7 +111,7 @@ def read(current: str | None) -> engine.LogFilter:
             connections=(current,) if current and scope == "this" else (), environments=tuple(environments),
             objects=tuple(objects), fields=tuple(fields), outcomes=tuple(outcomes), triggers=tuple(triggers),
             actors=tuple(actors))
-        j, k, m = st.columns([3, 1, 1], vertical_alignment="bottom")
+        j, k, m = st.columns([2.6, 1, 1.4], vertical_alignment="bottom")
         run_id = _run(j, base)
         record_id = urlstate.text("Record Id", "record", k)
         write_ahead = _write_ahead(m)
