@@ -208,7 +208,9 @@ def _run_line(run: engine.Run) -> str:
         return head + (f"would write {count(int((run.options.get('verdicts') or {}).get('fill', 0)), 'cell')} to "
                        f"{count(int(cost.get('records', 0)), 'record')} "
                        f"({count(int(cost.get('api_calls', 0)), 'API call')}); nothing written")
-    counts = ", ".join(f"{k} {v:,}" for k, v in run.counts.items() if v) or "no cells settled"
+    # an undo run's written cells were set back to blank: said as "cleared by undo" (engine.run_counts)
+    shown = {("cleared by undo" if k == "undone" else k): v for k, v in engine.run_counts(run).items()}
+    counts = ", ".join(f"{k} {v:,}" for k, v in shown.items() if v) or "no cells settled"
     return head + f"{count(run.cells, 'cell')}, {count(run.api_calls, 'API call')}: {counts}"
 
 
@@ -294,6 +296,9 @@ def _add_logs(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg
         cmd.add_argument(f"--{name}", action="append", default=[], metavar=name.upper())
     cmd.add_argument("--record", help="one record's rows (its Salesforce Id)")
     cmd.add_argument("--limit", type=int, default=50, help="rows printed (default 50; exports hold every row)")
+    cmd.add_argument("--write-ahead", action="store_true",
+                     help="every row, the pending row logged before each write included (default: one row per cell "
+                          "— its final row, or its pending row when it never settled)")
     out = cmd.add_mutually_exclusive_group()
     out.add_argument("--csv", type=Path, metavar="FILE", help="write every matching row as CSV (- for stdout)")
     out.add_argument("--parquet", type=Path, metavar="FILE", help="write every matching row as Parquet")
@@ -309,7 +314,8 @@ def _log_filter(args: argparse.Namespace) -> engine.LogFilter:
         since=engine.log_day(args.since, what="--since"), until=engine.log_until_day(args.until),
         connections=_many(args.connection), environments=_many(args.environment), objects=_many(args.object),
         fields=_many(args.field), outcomes=_many(args.outcome), triggers=_many(args.trigger),
-        actors=_many(args.actor), run_id=args.run or None, record_id=args.record or None)
+        actors=_many(args.actor), run_id=args.run or None, record_id=args.record or None,
+        write_ahead=args.write_ahead)
 
 
 def _logs(args: argparse.Namespace) -> int:
@@ -334,12 +340,13 @@ def _logs(args: argparse.Namespace) -> int:
         return 0
     total = engine.log_count(filters)
     rows = engine.log_page(filters, limit=max(0, args.limit))
-    print(f"{count(total, 'row')} match{'es' if total == 1 else ''}" + (f"; the newest {len(rows):,}:" if len(rows) < total else ":") if total else
+    what = "row" if filters.write_ahead else "cell"
+    print(f"{count(total, what)} match{'es' if total == 1 else ''}" + (f"; the newest {len(rows):,}:" if len(rows) < total else ":") if total else
           "No log rows match these filters.")
     for row in rows.itertuples(index=False):
         change = f"{row.before or '(blank)'} -> {row.after}"
         why = " ".join(str(p) for p in (row.error_code, row.message) if p)
-        print(f"{row.time[:19].replace('T', ' ')}  {row.outcome:<17} {row.connection}/{row.object} {row.record_id} "
+        print(f"{row.time[:19].replace('T', ' ')}  {row.shown:<17} {row.connection}/{row.object} {row.record_id} "
               f"{row.field}: {change}  [{row.run_id}, {row.trigger} by {row.actor}]" + (f"  {why}" if why else ""))
     return 0
 # --- end of logs ---------------------------------------------------------------------------------------------------

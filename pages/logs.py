@@ -33,7 +33,7 @@ if version == 0:
 filters = logs_filters.read(current)
 total, per_day, rates, failures = logs_view.aggregates(filters, version)
 runs = engine.log_runs(filters, limit=50)
-logs_view.headline(total, per_day, len(runs))
+logs_view.headline(total, per_day, len(runs), write_ahead=filters.write_ahead)
 logs_view.charts(per_day, rates, failures)
 
 st.subheader("Runs")
@@ -51,7 +51,8 @@ urlstate.write("page", str(page_no), "1")
 first = (page_no - 1) * PAGE_SIZE
 rows = engine.log_page(filters, offset=first, limit=PAGE_SIZE)
 if total:
-    st.caption(f"Rows {first + 1:,}–{first + len(rows):,} of {total:,}, newest first")
+    st.caption(f"Rows {first + 1:,}–{first + len(rows):,} of {total:,}, newest first"
+               + ("" if filters.write_ahead else " (one per cell; 'Show write-ahead rows' adds the pending rows)"))
     signature = abs(hash((repr(filters), page_no, st.session_state.get("logs_closed", 0))))
     picked = logs_view.rows_table(rows, key=f"logs_rows_{signature}")
     chosen = picked.selection.rows if picked and picked.selection else []
@@ -79,7 +80,7 @@ if filters.run_id:
 detail = st.query_params.get("detail", "")
 if detail:
     st.subheader("Record")
-    history = engine.log_page(engine.LogFilter(record_id=detail), limit=500)
+    history = engine.log_page(engine.LogFilter(record_id=detail, write_ahead=filters.write_ahead), limit=500)
     if history.empty:
         st.warning("The log has no row for this record.", icon=":material/search_off:")
         st.code(detail, language=None)
@@ -100,7 +101,7 @@ if detail:
                                                        version))  # type: ignore[arg-type]
             except ConsoleError as error:
                 frame.show_error(error, "The record's current values could not be read.")
-        st.markdown("**History** — every log row of this record, newest first")
+        st.markdown("**History** — the log rows of this record, newest first (one per cell unless write-ahead rows are shown)")
         logs_view.rows_table(history, key="logs_history", selectable=False)
     if st.button("Close the record", icon=":material/close:"):
         st.session_state["logs_closed"] = st.session_state.get("logs_closed", 0) + 1

@@ -1,7 +1,8 @@
 """The Logs page's filters: every one read from the URL first and written back, so a copied link shows the same rows.
 
 URL parameters: scope (all = every connection; otherwise the sidebar's), environment, object, field, outcome,
-trigger, actor (comma-separated lists), since / until (YYYY-MM-DD, UTC, both days included), run, record.
+trigger, actor (comma-separated lists), since / until (YYYY-MM-DD, UTC, both days included), run, record,
+write_ahead (1 = every row, the pending row logged before each write included; else one row per cell).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from core import engine
 from ui import palette, urlstate
 
 PARAMS: tuple[str, ...] = ("scope", "environment", "object", "field", "outcome", "trigger", "actor", "since", "until",
-                           "run", "record", "page", "detail")
+                           "run", "record", "write_ahead", "page", "detail")
 
 
 def _date(container: Any, label: str, param: str) -> date | None:
@@ -31,6 +32,20 @@ def _date(container: Any, label: str, param: str) -> date | None:
     chosen = chosen if isinstance(chosen, date) else None
     urlstate.write(param, chosen.isoformat() if chosen else "", "")
     return chosen
+
+
+def _write_ahead(container: Any) -> bool:
+    """The "Show write-ahead rows" checkbox, kept in the URL as write_ahead=1 (off: one row per cell)."""
+    key = "url_write_ahead"
+    if key not in st.session_state:
+        st.session_state[key] = (st.query_params.get("write_ahead") or "") in ("1", "true")
+    shown = container.checkbox(
+        "Show write-ahead rows", key=key,
+        help="Before each write the console logs a pending row, then the final one (written, skipped, failed). Off: "
+             "one row per cell — its final row, or its pending row when it never settled (maybe sent; Resume "
+             "settles it). On: every row the log holds.")
+    urlstate.write("write_ahead", "1" if shown else "", "")
+    return bool(shown)
 
 
 def _run_label(runs: dict[str, engine.Run]) -> Any:
@@ -71,7 +86,7 @@ def read(current: str | None) -> engine.LogFilter:
     """Draw the filters (in a bordered box) and return what they select."""
     facets = engine.log_facets()
     with st.container(border=True):
-        a, b, c, d, e = st.columns([2, 2, 2, 1.3, 1.3])
+        a, b, c, d, e = st.columns([2, 1.5, 1.5, 1.6, 1.6])  # the dates need room for YYYY-MM-DD
         scope = "all"
         if current:
             scope = urlstate.choice("scope", ("this", "all"), "this")
@@ -96,9 +111,10 @@ def read(current: str | None) -> engine.LogFilter:
             connections=(current,) if current and scope == "this" else (), environments=tuple(environments),
             objects=tuple(objects), fields=tuple(fields), outcomes=tuple(outcomes), triggers=tuple(triggers),
             actors=tuple(actors))
-        j, k = st.columns([3, 1])
+        j, k, m = st.columns([2.6, 1, 1.4], vertical_alignment="bottom")
         run_id = _run(j, base)
         record_id = urlstate.text("Record Id", "record", k)
+        write_ahead = _write_ahead(m)
     if since and until and until < since:
         st.warning("The range ends before it starts: no row can match.", icon=":material/date_range:")
-    return base.narrowed(run_id=run_id, record_id=record_id or None)
+    return base.narrowed(run_id=run_id, record_id=record_id or None, write_ahead=write_ahead)

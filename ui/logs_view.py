@@ -30,16 +30,23 @@ def _local(times: pd.Series) -> pd.Series:
         return parsed
 
 
-def headline(total: int, per_day: pd.DataFrame, runs: int) -> None:
-    """The row of metrics: rows matching, written, skipped, failed, runs."""
+def headline(total: int, per_day: pd.DataFrame, runs: int, *, write_ahead: bool = False) -> None:
+    """The row of metrics: cells (or log rows, write-ahead rows shown) matching, written, cleared by undo, skipped,
+    failed, runs."""
     by = per_day.groupby("outcome")["rows"].sum() if len(per_day) else pd.Series(dtype="int64")
     skipped = int(sum(by.get(o, 0) for o in ("skipped_nonblank", "skipped_invalid", "skipped_no_access")))
-    cols = st.columns(5)
-    cols[0].metric("Log rows", f"{total:,}", help="every row that matches, pending rows included")
-    cols[1].metric("Written", f"{int(by.get('written', 0)):,}")
-    cols[2].metric("Skipped", f"{skipped:,}", help="left alone: filled since, invalid, or no access")
-    cols[3].metric("Failed", f"{int(by.get('failed', 0)):,}", help="Salesforce refused the write")
-    cols[4].metric("Runs", f"{runs:,}")
+    cols = st.columns(6)
+    if write_ahead:
+        cols[0].metric("Log rows", f"{total:,}", help="every row that matches: the pending row logged before each "
+                       "write and the cell's final row both count")
+    else:
+        cols[0].metric("Cells", f"{total:,}", help="one row per cell that matches: its final row, or its pending row "
+                       "when it never settled (maybe sent). 'Show write-ahead rows' lists the pending rows too")
+    cols[1].metric("Written", f"{int(by.get('written', 0)):,}", help=palette.OUTCOMES["written"].meaning)
+    cols[2].metric("Cleared by undo", f"{int(by.get('undone', 0)):,}", help=palette.OUTCOMES["undone"].meaning)
+    cols[3].metric("Skipped", f"{skipped:,}", help="left alone: filled since, invalid, or no access")
+    cols[4].metric("Failed", f"{int(by.get('failed', 0)):,}", help="Salesforce refused the write")
+    cols[5].metric("Runs", f"{runs:,}")
 
 
 def charts(per_day: pd.DataFrame, rates: pd.DataFrame, failures: pd.DataFrame) -> None:
@@ -53,10 +60,16 @@ def charts(per_day: pd.DataFrame, rates: pd.DataFrame, failures: pd.DataFrame) -
             st.caption("No settled row matches these filters.")
         else:
             frame = per_day.assign(label=per_day["outcome"].map(lambda o: palette.label(palette.OUTCOMES, o)))
-            st.altair_chart(alt.Chart(frame).mark_bar().encode(
-                x=alt.X("day:O", title="day (UTC)", axis=alt.Axis(labelAngle=-45)), y=alt.Y("rows:Q", title="cells"),
-                color=outcome_colour, order=alt.Order("order:Q"),
-                tooltip=["day", "label", "outcome", alt.Tooltip("rows:Q", format=",")]).transform_calculate(
+            days = pd.to_datetime(frame["day"])
+            span = (days.max() - days.min()).days + 3  # a day of room either side: one day is one bar, not the axis
+            first, last = (days.min() - pd.Timedelta(days=1)), (days.max() + pd.Timedelta(days=1))
+            st.altair_chart(alt.Chart(frame).mark_bar(width=max(2, min(28, 640 // span))).encode(
+                x=alt.X("day:T", title="day (UTC)", scale=alt.Scale(type="utc", domain=[first.isoformat(),
+                                                                                       last.isoformat()]),
+                        axis=alt.Axis(format="%Y-%m-%d", labelAngle=-45, tickCount={"interval": "day",
+                                                                                   "step": max(1, span // 12)})),
+                y=alt.Y("rows:Q", title="cells"), color=outcome_colour, order=alt.Order("order:Q"),
+                tooltip=["day", "label", alt.Tooltip("rows:Q", format=",")]).transform_calculate(
                     order=f"indexof({domain!r}, datum.outcome)"), width="stretch")
     with fill:
         if rates.empty:
@@ -98,7 +111,7 @@ def runs_table(runs: list[engine.Run]) -> None:
     frame = pd.DataFrame([{
         "run": r.id, "started": r.started, "connection": r.connection, "environment": r.environment, "object": r.object,
         "trigger": r.trigger, "actor": r.actor, "state": r.state, "cells": r.cells,
-        **{palette.label(palette.OUTCOMES, o): r.counts.get(o, 0) for o in engine.LOG_OUTCOMES},
+        **{palette.label(palette.OUTCOMES, o): engine.run_counts(r).get(o, 0) for o in engine.LOG_OUTCOMES},
         "API calls": r.api_calls, "message": r.message} for r in runs])
     frame["started"] = _local(frame["started"])
     st.dataframe(frame, hide_index=True, width="stretch", column_config={
@@ -114,7 +127,7 @@ def runs_table(runs: list[engine.Run]) -> None:
 def rows_table(rows: pd.DataFrame, key: str, *, selectable: bool = True) -> Any:
     """One page of log rows with a link to each record; single-row selection (when selectable) opens its drill-down."""
     table = rows.assign(time=_local(rows["time"]),
-                        outcome=rows["outcome"].map(lambda o: palette.label(palette.OUTCOMES, o)))
+                        outcome=rows["shown"].map(lambda o: palette.label(palette.OUTCOMES, o)))
     columns = ["link", "time", "record_name", "object", "field", "before", "after", "outcome", "error_code", "message",
                "run_id", "trigger", "actor", "source", "connection", "record_id"]
     return st.dataframe(

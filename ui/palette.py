@@ -26,6 +26,9 @@ VERDICTS: dict[str, Term] = {
 }
 OUTCOMES: dict[str, Term] = {
     "written": Term("Written", GREEN, "written into a blank field"),
+    # not stored: an undo run's `written` rows (trigger undo) set the field back to blank; the colour of provenance's
+    # "Undone", so an undo reads the same on Logs, Overview and the drill-down
+    "undone": Term("Cleared by undo", BLUE_GREY, "an undo run set the value a run wrote back to blank"),
     "skipped_nonblank": Term("Skipped: filled since", BLUE, "someone filled it after the preview; left alone"),
     "skipped_invalid": Term("Skipped: invalid", ORANGE, "the value does not fit the field"),
     "skipped_no_access": Term("Skipped: no access", RED, "the user cannot edit the field"),

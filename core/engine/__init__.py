@@ -27,6 +27,7 @@ from core.engine.action_log import _ACTION_TABLE, _record_actions, _recorded, ac
 from core.engine.audit import (
     LOG_EXPORT_FORMATS,
     LOG_OUTCOMES,
+    LOG_STORED_OUTCOMES,
     PROVENANCE_STATUSES,
     LogFilter,
     export_log,
@@ -42,6 +43,7 @@ from core.engine.audit import (
     log_until_day,
     log_version,
     provenance,
+    run_counts,
 )
 from core.engine.counts import field_fill, record_totals
 from core.engine.diagnosis import (

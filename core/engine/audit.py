@@ -23,15 +23,23 @@ from core.sync import writer as _writer
 # --- the logs page, provenance and audits (issue 14: items 1, 3 and 5) ------------------------------------------
 
 LogFilter = _logq.Filter
-LOG_OUTCOMES: tuple[str, ...] = _runlog.OUTCOMES
+# the outcomes a person reads and filters by: the stored ones plus `undone` (an undo run's clears, stored as written)
+LOG_OUTCOMES: tuple[str, ...] = _logq.SHOWN_OUTCOMES
+LOG_STORED_OUTCOMES: tuple[str, ...] = _runlog.OUTCOMES
 LOG_EXPORT_FORMATS: tuple[str, ...] = _log_export.FORMATS
 PROVENANCE_STATUSES: dict[str, str] = _provenance.STATUSES
 log_day = _logq.day
 log_until_day = _logq.until_day
 
 
+def run_counts(run: Run) -> dict[str, int]:
+    """A run's outcome counts as a person reads them: an undo run's written cells show as `undone` (cleared)."""
+    return _logq.shown_counts(run.trigger, run.counts)
+
+
 def log_count(filters: LogFilter, *, base: Path | None = None) -> int:
-    """How many enrichment log rows pass the filters (counted in SQLite)."""
+    """How many log rows pass the filters (counted in SQLite): one per cell — its final row, or its pending row when
+    it never settled — unless `filters.write_ahead`, which counts the pending row logged before each write too."""
     return _logq.count(settings.data_dir(base), filters)
 
 
@@ -42,10 +50,11 @@ def _instance_urls(root: Path) -> dict[str, str]:
 
 def log_page(filters: LogFilter, *, offset: int = 0, limit: int = 200, base: Path | None = None) -> pd.DataFrame:
     """One page of the filtered log rows, newest first (filtered and paged in SQLite), with each row's connection,
-    environment and `link` to its record in Salesforce ({instance_url}/{record_id}; None when the connection that
-    wrote it is gone)."""
+    environment, `shown` outcome (`undone` for an undo run's clears, else the stored outcome) and `link` to its record
+    in Salesforce ({instance_url}/{record_id}; None when the connection that wrote it is gone)."""
     root = settings.data_dir(base)
     rows = _logq.page(root, filters, offset=offset, limit=limit)
+    rows["shown"] = _logq.shown_outcomes(rows)
     urls = _instance_urls(root) if len(rows) else {}
     hosts = rows["connection"].map(lambda name: urls.get(name) if isinstance(name, str) else None)
     rows["link"] = [f"{h.rstrip('/')}/{r}" if h else None for h, r in zip(hosts, rows["record_id"], strict=True)]

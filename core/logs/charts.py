@@ -17,17 +17,23 @@ SETTLED_D = "d.outcome != 'pending'"
 NOT_WRITTEN = "outcome IN ('skipped_nonblank', 'skipped_invalid', 'skipped_no_access', 'failed')"
 
 
+def _shown(a: str) -> str:
+    """The outcome a person reads (core.logs.queries.shown_outcome) as SQL: an undo run's `written` is `undone`."""
+    return f"CASE WHEN {a}.outcome = 'written' AND COALESCE({a}.trigger, '') = 'undo' THEN 'undone' ELSE {a}.outcome END"
+
+
 def breakdown(base: Path | None, f: queries.Filter) -> pd.DataFrame:
-    """Settled rows per UTC day, field and outcome (pending rows are left out: each cell's final row counts once),
-    in one pass over the filtered rows; per_day and fill_rates are its sums."""
+    """Settled rows per UTC day, field and shown outcome (pending rows are left out: each cell's final row counts
+    once; an undo run's clears are `undone`), in one pass over the filtered rows; per_day and fill_rates are its
+    sums."""
     if queries.summarised(f):
         clause, params = queries.where(f, alias="d")
-        sql = (f"SELECT d.day, d.field, d.outcome, SUM(d.rows) FROM log_daily d{queries.and_(clause, SETTLED_D)} "
-               "GROUP BY d.day, d.field, d.outcome ORDER BY d.day, d.field")
+        sql = (f"SELECT d.day, d.field, {_shown('d')} AS shown, SUM(d.rows) FROM log_daily d"
+               f"{queries.and_(clause, SETTLED_D)} GROUP BY d.day, d.field, shown ORDER BY d.day, d.field")
     else:
         clause, params = queries.where(f)
-        sql = (f"SELECT substr(l.time, 1, 10) AS day, l.field, l.outcome, COUNT(*) FROM log_rows l"
-               f"{queries.and_(clause, SETTLED)} GROUP BY day, l.field, l.outcome ORDER BY day, l.field")
+        sql = (f"SELECT substr(l.time, 1, 10) AS day, l.field, {_shown('l')} AS shown, COUNT(*) FROM log_rows l"
+               f"{queries.and_(clause, SETTLED)} GROUP BY day, l.field, shown ORDER BY day, l.field")
     with closing(db.connect(base)) as conn:
         if queries.summarised(f):
             summary.catch_up(conn)
@@ -42,8 +48,10 @@ def per_day(base: Path | None, f: queries.Filter, parts: pd.DataFrame | None = N
 
 
 def fill_rates(base: Path | None, f: queries.Filter, parts: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per UTC day and field: settled cells, how many were written, and the fill rate (written / settled)."""
+    """Per UTC day and field: settled cells, how many were written, and the fill rate (written / settled). An undo's
+    clears are no attempt to fill, so they are left out."""
     parts = breakdown(base, f) if parts is None else parts
+    parts = parts[parts["outcome"] != queries.UNDONE]
     written = parts["rows"].where(parts["outcome"] == "written", 0)
     frame = (parts.assign(written=written).groupby(["day", "field"], as_index=False)
              .agg(settled=("rows", "sum"), written=("written", "sum")))

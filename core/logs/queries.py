@@ -30,6 +30,14 @@ db.schema("logs.queries", DDL)
 
 PAGE_COLUMNS: tuple[str, ...] = ("id", *runlog.ROW_COLUMNS, "connection", "environment")
 SETTLED = "l.outcome != 'pending'"
+# What a person reads: an undo run's `written` rows set a field back to blank, so they are shown (counted, charted,
+# filtered) as `undone` — derived from trigger = 'undo', never stored (the log is append-only; audits read it as is).
+UNDONE = "undone"
+SHOWN_OUTCOMES: tuple[str, ...] = (runlog.OUTCOMES[0], UNDONE, *runlog.OUTCOMES[1:])
+# One row per cell (the default): its final row, or its pending row when it never settled ("maybe sent"). The
+# NOT EXISTS probes the unique index log_one_final (run_id, cell) WHERE outcome != 'pending'.
+ONE_PER_CELL = ("(l.outcome != 'pending' OR NOT EXISTS (SELECT 1 FROM log_rows f WHERE f.run_id = l.run_id AND "
+                "f.cell = l.cell AND f.outcome != 'pending'))")
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,7 @@ class Filter:
     actors: tuple[str, ...] = ()
     run_id: str | None = None
     record_id: str | None = None
+    write_ahead: bool = False  # True: every row, the pending row logged before each write included
 
     def narrowed(self, **changes: Any) -> Filter:
         """A copy with some filters changed."""
@@ -55,7 +64,27 @@ class Filter:
 
     def as_dict(self) -> dict[str, Any]:
         """The filters that are set (for JSON and cache keys)."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) not in (None, ())}
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if getattr(self, f.name) not in (None, (), False)}
+
+
+def shown_outcome(outcome: str, trigger: str | None) -> str:
+    """The outcome a person reads: `undone` for an undo run's `written` row, else the stored outcome."""
+    return UNDONE if outcome == "written" and trigger == "undo" else outcome
+
+
+def shown_outcomes(rows: pd.DataFrame) -> pd.Series:
+    """`shown_outcome` over a frame with `outcome` and `trigger` columns (vectorised)."""
+    return rows["outcome"].where(~((rows["outcome"] == "written") & (rows["trigger"] == "undo")), UNDONE)
+
+
+def shown_counts(trigger: str, counts: dict[str, int]) -> dict[str, int]:
+    """A run's outcome counts as a person reads them: an undo run's `written` cells are `undone` (cleared)."""
+    out = dict(counts)
+    out[UNDONE] = 0
+    if trigger == "undo":
+        out[UNDONE], out["written"] = out.get("written", 0), 0
+    return out
 
 
 def day(text: str | date | None, *, what: str = "date") -> str | None:
@@ -86,8 +115,8 @@ def where(f: Filter, *, alias: str = "l") -> tuple[str, list[Any]]:
     """The WHERE clause and its parameters for a filter, on `log_rows l` or (alias "d", see summary.usable) on the
     daily summary `log_daily d`, whose time column is the day."""
     for outcome in f.outcomes:
-        if outcome not in runlog.OUTCOMES:
-            raise errors.BadInput(f"Unknown outcome {outcome!r}.", fix=f"Use one of: {', '.join(runlog.OUTCOMES)}.",
+        if outcome not in SHOWN_OUTCOMES:
+            raise errors.BadInput(f"Unknown outcome {outcome!r}.", fix=f"Use one of: {', '.join(SHOWN_OUTCOMES)}.",
                                   cause="bad_outcome")
     parts: list[str] = []
     params: list[Any] = []
@@ -104,7 +133,7 @@ def where(f: Filter, *, alias: str = "l") -> tuple[str, list[Any]]:
             params.append(value)
     one_of("object", f.objects)
     one_of("field", f.fields)
-    one_of("outcome", f.outcomes)
+    _outcomes(f.outcomes, alias, parts, params)
     one_of("trigger", f.triggers)
     one_of("actor", f.actors)
     for column, value in (("run_id", f.run_id), ("record_id", f.record_id)):
@@ -115,7 +144,24 @@ def where(f: Filter, *, alias: str = "l") -> tuple[str, list[Any]]:
         inner, inner_params = _runs_where(f.connections, f.environments)
         parts.append(f"{alias}.run_id IN (SELECT r.id FROM runs r WHERE {inner})")
         params.extend(inner_params)
+    if alias == "l" and not f.write_ahead:
+        parts.append(ONE_PER_CELL)
     return (" WHERE " + " AND ".join(parts)) if parts else "", params
+
+
+def _outcomes(shown: Sequence[str], alias: str, parts: list[str], params: list[Any]) -> None:
+    """The outcome filter over shown outcomes: `written` and `undone` split the stored `written` by trigger. The stored
+    outcomes stay in one IN (so the (field, outcome, time) index still answers), the trigger narrows after."""
+    if not shown:
+        return
+    stored = list(dict.fromkeys("written" if o == UNDONE else o for o in shown))
+    parts.append(f"{alias}.outcome IN ({', '.join('?' * len(stored))})")
+    params.extend(stored)
+    undo = f"COALESCE({alias}.trigger, '') = 'undo'"
+    if "written" in shown and UNDONE not in shown:
+        parts.append(f"NOT ({alias}.outcome = 'written' AND {undo})")
+    elif UNDONE in shown and "written" not in shown:
+        parts.append(f"({alias}.outcome != 'written' OR {undo})")
 
 
 def summarised(f: Filter) -> bool:
@@ -138,10 +184,14 @@ def and_(clause: str, condition: str) -> str:
 
 
 def count(base: Path | None, f: Filter) -> int:
-    """How many log rows pass the filter (from the daily summary when the filter allows)."""
+    """How many log rows pass the filter — one per cell unless `write_ahead` (from the daily summary when the filter
+    allows: its rows less the pending rows that settled, which summary.catch_up counts in log_daily_settled)."""
     if summarised(f):
         clause, params = where(f, alias="d")
         sql = f"SELECT COALESCE(SUM(d.rows), 0) FROM log_daily d{clause}"
+        if not f.write_ahead:
+            sql = f"SELECT ({sql}) - (SELECT COALESCE(SUM(d.rows), 0) FROM log_daily_settled d{clause})"
+            params = [*params, *params]
     else:
         clause, params = where(f)
         sql = f"SELECT COUNT(*) FROM log_rows l{clause}"

@@ -43,7 +43,7 @@ def test_given_field_and_outcome_in_the_url_when_the_logs_page_opens_then_only_t
     assert set(rows["field"]) == {"Title"} and set(rows["outcome"]) == {"Written"}
     instance = engine.connection("demo").instance_url.rstrip("/")  # type: ignore[union-attr]
     assert set(rows["link"]) == {f"{instance}/{i}" for i in logged.written}
-    assert _metric(at, "Log rows") == "5" and _metric(at, "Written") == "5" and _metric(at, "Failed") == "0"
+    assert _metric(at, "Cells") == "5" and _metric(at, "Written") == "5" and _metric(at, "Failed") == "0"
     assert at.multiselect(key="url_field").value == ["Title"]
     assert at.multiselect(key="url_outcome").value == ["written"]
     assert "Rows 1–5 of 5" in _texts(at)
@@ -51,7 +51,7 @@ def test_given_field_and_outcome_in_the_url_when_the_logs_page_opens_then_only_t
     assert [at.multiselect(key=f"url_{p}").value for p in ("object", "environment", "actor")] == [
         ["Lead"], ["demo"], ["olivia"]]
     nobody = _open(console, field="Title", actor="someone-else")
-    assert "actor = someone-else" in _texts(nobody) and len(_rows(nobody)) == 15  # not applied, and said so
+    assert "actor = someone-else" in _texts(nobody) and len(_rows(nobody)) == 8  # not applied, and said so (a row per cell)
 
 
 def test_given_a_run_and_outcome_in_the_url_when_opened_then_that_runs_failures_and_its_summary_show(
@@ -76,7 +76,11 @@ def test_given_dates_trigger_and_record_in_the_url_when_opened_then_they_narrow_
     rows = _rows(at)
     assert rows[["record_id", "field", "after"]].drop_duplicates().values.tolist() == [
         [logged.described[0], "Description", "Enriched profile"]]
-    assert len(rows) == 2  # its pending row, then written
+    assert len(rows) == 1  # one row per cell: the final one
+    assert at.checkbox(key="url_write_ahead").value is False
+    every = _open(console, since=day, until=day, trigger="test", record=logged.described[0], write_ahead="1")
+    assert _rows(every)["outcome"].tolist() == ["Written", "Pending"]  # its pending row, then written (newest first)
+    assert _metric(every, "Log rows") == "2" and every.checkbox(key="url_write_ahead").value is True
     assert str(at.date_input(key="url_since").value) == day and at.text_input(key="url_record").value == \
         logged.described[0]
     later = _open(console, since="2999-01-01")

@@ -71,7 +71,7 @@ def test_given_an_operator_on_a_runs_logs_when_undoing_it_then_blanks_restored_p
     rows = _log_rows(at).set_index("record_id")
     assert set(rows["trigger"]) == {"undo"} and set(rows["run_id"]) == {undone.id}
     assert rows.loc[ids[1], "outcome"] == "Skipped: filled since"
-    assert sorted(rows.index[rows["outcome"] == "Written"]) == sorted([ids[0], ids[2], ids[3]])
+    assert sorted(rows.index[rows["outcome"] == "Cleared by undo"]) == sorted([ids[0], ids[2], ids[3]])
     assert "is itself an undo" in _texts(at)  # and an undo run offers no undo of its own
 
 

@@ -21,11 +21,13 @@ def test_given_a_log_when_filtered_by_run_and_outcome_on_the_cli_then_those_rows
 
     assert shown.returncode == 0, shown.stderr
     lines = shown.stdout.splitlines()
-    assert lines[0] == "3 rows match:" and len(lines) == 4
+    assert lines[0] == "3 cells match:" and len(lines) == 4
     assert sum("FIELD_CUSTOM_VALIDATION_EXCEPTION" in line and "Interns are not leads." in line for line in lines) == 2
     assert any(m.person in line and "Head of Procurement -> Enriched 2" in line for line in lines)
     limited = cli(m.base, "logs", "--object", "Lead", "--limit", "2")
-    assert limited.stdout.splitlines()[0] == "19 rows match; the newest 2:"
+    assert limited.stdout.splitlines()[0] == "10 cells match; the newest 2:"  # one row per cell
+    every = cli(m.base, "logs", "--object", "Lead", "--limit", "2", "--write-ahead")
+    assert every.stdout.splitlines()[0] == "19 rows match; the newest 2:"  # the pending row before each write too
 
 
 def test_given_a_log_when_exported_from_the_cli_then_csv_parquet_and_json_hold_every_matching_row(
@@ -46,7 +48,9 @@ def test_given_a_log_when_exported_from_the_cli_then_csv_parquet_and_json_hold_e
     assert sorted(pq.read_table(parquet_file).column("record_id").to_pylist()) == sorted(m.written)
     assert sorted(r["record_id"] for r in json.loads(as_json.stdout)) == sorted(m.described)
     to_stdout = cli(m.base, "logs", "--run", m.description_run.id, "--csv", "-")
-    assert len(pd.read_csv(io.StringIO(to_stdout.stdout))) == 4
+    assert len(pd.read_csv(io.StringIO(to_stdout.stdout))) == 2  # one row per cell
+    every = cli(m.base, "logs", "--run", m.description_run.id, "--csv", "-", "--write-ahead")
+    assert len(pd.read_csv(io.StringIO(every.stdout))) == 4  # and the pending row logged before each write
 
 
 def test_given_bad_filters_on_the_cli_then_exit_1_with_the_fix(logged_org: MadeLog) -> None:

@@ -30,7 +30,9 @@ def test_given_two_runs_when_filtered_by_field_and_outcome_then_only_those_rows_
     assert sorted(rows["record_id"]) == sorted(m.written)
     assert set(rows["field"]) == {"Title"} and set(rows["outcome"]) == {"written"}
     assert rows["time"].is_monotonic_decreasing
-    assert engine.log_count(LogFilter(outcomes=("pending",)), base=m.base) == 9  # every cell sent had one first
+    pending = LogFilter(outcomes=("pending",))
+    assert engine.log_count(pending.narrowed(write_ahead=True), base=m.base) == 9  # every cell sent had one first
+    assert engine.log_count(pending, base=m.base) == 0  # each settled: one row per cell is its final row
     failed = engine.log_page(LogFilter(outcomes=("failed",), triggers=("manual",)), base=m.base)
     assert sorted(failed["record_id"]) == sorted(m.refused)
     assert set(failed["error_code"]) == {"FIELD_CUSTOM_VALIDATION_EXCEPTION"}
@@ -38,14 +40,16 @@ def test_given_two_runs_when_filtered_by_field_and_outcome_then_only_those_rows_
 
 def test_given_the_log_when_paged_then_pages_are_disjoint_and_cover_the_filter(logged_org: MadeLog) -> None:
     m = logged_org
-    f = LogFilter(run_id=m.title_run.id)
-    total = engine.log_count(f, base=m.base)
-    pages = [engine.log_page(f, offset=o, limit=3, base=m.base) for o in range(0, total, 3)]
+    for f, expected in ((LogFilter(run_id=m.title_run.id), 8),  # one row per cell: its final row
+                        # write-ahead rows shown: eight final rows; a pending row before each of the seven cells sent
+                        (LogFilter(run_id=m.title_run.id, write_ahead=True), 8 + 7)):
+        total = engine.log_count(f, base=m.base)
+        pages = [engine.log_page(f, offset=o, limit=3, base=m.base) for o in range(0, total, 3)]
 
-    ids = [i for p in pages for i in p["id"]]
-    assert total == 8 + 7  # eight final rows; a pending row before each of the seven cells sent
-    assert len(ids) == len(set(ids)) == total and all(len(p) <= 3 for p in pages)
-    assert engine.log_page(f, offset=total, base=m.base).empty
+        ids = [i for p in pages for i in p["id"]]
+        assert total == expected
+        assert len(ids) == len(set(ids)) == total and all(len(p) <= 3 for p in pages)
+        assert engine.log_page(f, offset=total, base=m.base).empty
 
 
 def test_given_rows_when_paged_then_each_links_to_its_record_in_the_org(logged_org: MadeLog) -> None:
@@ -85,7 +89,8 @@ def test_given_a_time_range_when_filtered_then_rows_outside_it_are_left_out(logg
     before = LogFilter(until=today.isoformat())
     tomorrow = LogFilter(since=(today + timedelta(days=1)).isoformat())
 
-    assert engine.log_count(inside, base=m.base) == engine.log_count(LogFilter(), base=m.base) == 19
+    assert engine.log_count(inside, base=m.base) == engine.log_count(LogFilter(), base=m.base) == 10
+    assert engine.log_count(inside.narrowed(write_ahead=True), base=m.base) == 19
     assert engine.log_count(before, base=m.base) == engine.log_count(tomorrow, base=m.base) == 0
     assert engine.log_runs(tomorrow, base=m.base) == []
     with pytest.raises(BadInput, match="not a date"):
@@ -120,7 +125,7 @@ def test_given_a_filter_when_exported_in_small_chunks_then_csv_parquet_and_json_
         logged_org: MadeLog) -> None:
     m = logged_org
     f = LogFilter(run_id=m.title_run.id, outcomes=("written", "failed", "skipped_nonblank"))
-    expected = engine.log_page(f, base=m.base).drop(columns="link")
+    expected = engine.log_page(f, base=m.base).drop(columns=["link", "shown"])  # exports keep the stored outcome
 
     buffers = {fmt: io.BytesIO() for fmt in ("csv", "parquet", "json")}
     counts = {fmt: export.write(m.base, f, fmt, out, chunk=3) for fmt, out in buffers.items()}
@@ -151,7 +156,8 @@ def test_given_filters_when_answered_from_the_daily_summary_then_the_same_as_fro
     exact = f"{day}T00:00:00"  # a timestamp bound: answered from log_rows itself
     for f in (LogFilter(), LogFilter(fields=("Title",), outcomes=("written", "failed")), LogFilter(triggers=("test",)),
               LogFilter(run_id=m.title_run.id, actors=("olivia",)), LogFilter(connections=("demo",), objects=("Lead",)),
-              LogFilter(outcomes=("pending",))):
+              LogFilter(outcomes=("pending",)), LogFilter(write_ahead=True),
+              LogFilter(outcomes=("pending",), write_ahead=True)):
         dated = f.narrowed(since=day, until=engine.log_until_day(day))
         raw = f.narrowed(since=exact, until=f"{engine.log_until_day(day)}T00:00:00")
         assert queries.summarised(dated) and not queries.summarised(raw)
@@ -172,13 +178,15 @@ def test_given_a_log_made_before_the_summary_when_read_then_the_summary_catches_
     m = logged_org
     expected = engine.log_per_day(LogFilter(), base=m.base).to_dict("records")
     with closing(sqlite3.connect(db.path(m.base))) as conn:  # as a database from before the summary existed
-        conn.executescript("DROP TABLE log_daily; DROP TABLE log_daily_mark;")
+        conn.executescript("DROP TABLE log_daily; DROP TABLE log_daily_mark; DROP TABLE log_daily_settled; "
+                           "DROP TABLE log_daily_settled_mark;")
     db._applied.clear()
 
     assert engine.log_per_day(LogFilter(), base=m.base).to_dict("records") == expected
     db._applied.clear()  # opened again by another process: nothing is counted twice
     assert engine.log_per_day(LogFilter(), base=m.base).to_dict("records") == expected
-    assert engine.log_count(LogFilter(since="2000-01-01"), base=m.base) == 19
+    assert engine.log_count(LogFilter(since="2000-01-01"), base=m.base) == 10
+    assert engine.log_count(LogFilter(since="2000-01-01", write_ahead=True), base=m.base) == 19
 
 
 def test_given_the_summary_was_read_when_another_run_appends_then_the_next_read_counts_its_rows(
