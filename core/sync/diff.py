@@ -9,7 +9,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core.fields import FieldSpec
-from core.sync.guard import DEFAULT_PLACEHOLDERS, VERDICTS, verdict_codes
+from core.sync import address
+from core.sync.guard import DEFAULT_PLACEHOLDERS, KEEP, VERDICTS, judge
 from core.sync.guard_cells import Cells
 from core.sync.guard_values import AnyArray, text, to_arrow
 
@@ -70,17 +71,25 @@ def compute(current: pd.DataFrame, proposed: pd.DataFrame, specs: dict[str, Fiel
     code_type = np.int8 if k < 127 else np.int32
     label_index: dict[str, int] = {}
     cur_parts, prop_parts, local_reasons = [], [], []
+    groups = address.groups(fields, specs)
+    in_group = {p for g in groups for p in g.parts}
+    held: dict[str, np.ndarray] = {}
     verdict = np.empty(n * k, dtype=np.int8)
     for i, name in enumerate(fields):
         spec = specs.get(name) or FieldSpec(name=name, type="string", updateable=False, label=name)
         cur = (current_cells or {}).get(name) or Cells.of(current[name])
         prop = (proposed_cells or {}).get(name) or Cells.of(proposed[name])
-        vcodes, rcodes, local = verdict_codes(cur, prop, spec, placeholders)
+        vcodes, rcodes, local, held_i = judge(cur, prop, spec, placeholders)
         verdict[i * n:(i + 1) * n] = vcodes
-        remap = np.array([label_index.setdefault(lbl, len(label_index)) for lbl in local], dtype=np.int64)
-        local_reasons.append((remap, rcodes))
+        if name in in_group:
+            held[name] = held_i
+        local_reasons.append((local, rcodes))
         cur_parts.append(cur.text)
         prop_parts.append(prop.text)
+    _hold_addresses(groups, fields, verdict, n, held, cur_parts, local_reasons)
+    for i, (local, rcodes) in enumerate(local_reasons):
+        remap = np.array([label_index.setdefault(lbl, len(label_index)) for lbl in local], dtype=np.int64)
+        local_reasons[i] = (remap, rcodes)
     reason = np.empty(n * k, dtype=np.int8 if len(label_index) <= 127 else np.int32)
     for i, (remap, rcodes) in enumerate(local_reasons):  # field-local reason codes → codes into all labels
         np.take(remap.astype(reason.dtype), rcodes, out=reason[i * n:(i + 1) * n])
@@ -96,6 +105,24 @@ def compute(current: pd.DataFrame, proposed: pd.DataFrame, specs: dict[str, Fiel
         "reason": pd.Categorical.from_codes(reason, categories=pd.Index(ordered, dtype="str")),
     })
     return out
+
+
+def _hold_addresses(groups: list[address.Group], fields: list[str], verdict: np.ndarray, n: int,
+                    held: dict[str, np.ndarray], texts: list[AnyArray], judged: list) -> None:
+    """The address rule (core.sync.address) over the verdicts just made: in each address group, the fill
+    cells of a record holding a part the enrichment does not confirm become keep, with the reason naming it.
+    verdict is changed in place; judged (per field: reason labels, reason codes) gains the new labels."""
+    index = {name: i for i, name in enumerate(fields)}
+    text = {name: texts[i] for name, i in index.items()}
+    for group in groups:
+        held_back, labels = address.hold_back(group, index, verdict, n, held, text)
+        for name, (rows, codes) in held_back.items():
+            i = index[name]
+            verdict[i * n + rows] = KEEP
+            local, rcodes = judged[i]
+            rcodes = rcodes.astype(np.int32)
+            rcodes[rows] = len(local) + codes
+            judged[i] = (local + labels, rcodes)
 
 
 def totals(diff: pd.DataFrame) -> pd.DataFrame:
