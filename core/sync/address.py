@@ -16,18 +16,21 @@ address rather than being part of it, so they are held back with it but never ho
 """
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from core.fields import FieldSpec
+from core.sync import guard
 from core.sync.guard import FILL, SAME
 from core.sync.guard_cells import take_sorted
-from core.sync.guard_values import AnyArray
+from core.sync.guard_values import AnyArray, text, to_arrow
 
 PARTS: tuple[str, ...] = ("City", "State", "StateCode", "PostalCode", "Country", "CountryCode", "Street")
 """The judged parts, in the order a reason names them: the one a person recognises first."""
@@ -139,3 +142,75 @@ def hold_back(group: Group, index: Mapping[str, int], verdict: np.ndarray, n: in
 def members_of(fields: Sequence[str], specs: Mapping[str, FieldSpec]) -> dict[str, Group]:
     """Each field of an address group → its group."""
     return {m: g for g in groups(fields, specs) for m in g.members}
+
+
+# -- at write time: the same rule on the fresh read (core.sync.recheck) -------------------------------------------
+
+def _contexts(cells: pd.DataFrame) -> dict[str, dict[str, str | None]]:
+    """Each distinct `context` of the planned cells, parsed once (a JSON object: part → the enrichment's value)."""
+    if "context" not in cells.columns:
+        return {}
+    found = {}
+    for raw in cells["context"].dropna().unique():
+        try:
+            parsed = json.loads(str(raw))
+        except ValueError:
+            continue
+        if isinstance(parsed, dict):
+            found[str(raw)] = {str(k): None if v is None else str(v) for k, v in parsed.items()}
+    return found
+
+
+def context_fields(cells: pd.DataFrame) -> list[str]:
+    """The address parts the planned cells' contexts name: the fresh read must read them too, though they are
+    not being written, or a value typed into one since the preview could not hold its address back."""
+    return list(dict.fromkeys(part for parsed in _contexts(cells).values() for part in parsed))
+
+
+def write_holds(cells: pd.DataFrame, fresh: pd.DataFrame, specs: Mapping[str, FieldSpec],
+                placeholders: Sequence[str]) -> pd.Series:
+    """Per planned cell (cells: `record_id`, `field`, `proposed`, optional `context`): the reason the address
+    rule holds it back on the fresh read, or None.
+
+    The enrichment's value of each judged part is the cell's own proposed value where the part is planned, else
+    the one its context carries (the preview's proposed value for every mapped part of the address). A part
+    that holds a value now and is not `same` as that value — or has no such value — holds back every planned
+    member of its address in that record. Without a context (a plan made by hand, a run from before) only the
+    planned parts are judged. A part the fresh read did not return, or a record it did not find, is not judged
+    here (the cells themselves end skipped_no_access or failed).
+    """
+    out = pd.Series(None, index=cells.index, dtype=object)
+    parsed = _contexts(cells)
+    fields = cells["field"].astype(str)
+    member_of = members_of([*dict.fromkeys(fields), *context_fields(cells)], specs)
+    if not member_of:
+        return out
+    parts = {m for m, g in member_of.items() if m in g.parts}
+    rows = [cells.loc[fields.isin(parts).to_numpy(), ["record_id", "field", "proposed"]].astype(object)]
+    if parsed:
+        ctx = cells.loc[cells["context"].isin(list(parsed)), ["record_id", "context"]].drop_duplicates()
+        rows += [pd.DataFrame([(rid, part, value) for rid, raw in zip(ctx["record_id"], ctx["context"], strict=True)
+                               for part, value in parsed[str(raw)].items() if part in parts],
+                              columns=["record_id", "field", "proposed"], dtype=object)]
+    ref = pd.concat(rows, ignore_index=True).drop_duplicates(["record_id", "field"], keep="first")
+    ref = ref[ref["record_id"].isin(fresh.index)]
+    stops: dict[tuple[str, str], tuple[int, str, str]] = {}
+    for part, want in ref.groupby("field", sort=False):
+        spec = specs.get(str(part))
+        if spec is None or part not in fresh.columns:
+            continue
+        now = pd.Series(fresh[part].reindex(want["record_id"]).to_numpy(dtype=object), dtype=object)
+        enriched = pd.Series(want["proposed"].to_numpy(dtype=object), dtype=object)
+        verdict = guard.verdicts(now, enriched, spec, placeholders)["verdict"].astype(str).to_numpy()
+        bad = ~guard.is_blank(now, spec, placeholders).to_numpy() & (verdict != "same")
+        group, rank = member_of[str(part)].name, PARTS.index(component(str(part)) or "")
+        shown = text(to_arrow(now[bad])).to_pylist() if bad.any() else []
+        for rid, value in zip(want["record_id"].to_numpy()[bad], shown, strict=True):
+            key = (str(rid), group)
+            if key not in stops or rank < stops[key][0]:
+                stops[key] = (rank, str(part), str(value))
+    if stops:
+        keys = zip(cells["record_id"].astype(str), (member_of[f].name if f in member_of else "" for f in fields),
+                   strict=True)
+        out[:] = [reason(*stops[k][1:]) if k in stops else None for k in keys]
+    return out
