@@ -18,7 +18,7 @@ BLUE_GREY, LIGHT_GREY, GREY, DARK_GREY = "#78909c", "#bdbdbd", "#9e9e9e", "#7575
 
 VERDICTS: dict[str, Term] = {
     "fill": Term("Fill", GREEN, "blank now: the enrichment value would be written"),
-    "keep": Term("Keep", BLUE, "holds a value: never overwritten"),
+    "keep": Term("Keep", BLUE, "holds a value, or is part of an address holding others: never overwritten"),
     "same": Term("Same", BLUE_GREY, "already holds this value"),
     "no_data": Term("No data", LIGHT_GREY, "the source has no value for it"),
     "invalid": Term("Invalid", ORANGE, "the value does not fit the field"),
@@ -26,7 +26,7 @@ VERDICTS: dict[str, Term] = {
 }
 OUTCOMES: dict[str, Term] = {
     "written": Term("Written", GREEN, "written into a blank field"),
-    "skipped_nonblank": Term("Skipped: filled since", BLUE, "someone filled it after the preview; left alone"),
+    "skipped_nonblank": Term("Skipped: filled since", BLUE, "someone filled it (or its address) after the preview; left alone"),
     "skipped_invalid": Term("Skipped: invalid", ORANGE, "the value does not fit the field"),
     "skipped_no_access": Term("Skipped: no access", RED, "the user cannot edit the field"),
     "failed": Term("Failed", PURPLE, "Salesforce refused it; its code and message are kept"),
