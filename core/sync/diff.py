@@ -86,14 +86,17 @@ def compute(current: pd.DataFrame, proposed: pd.DataFrame, specs: dict[str, Fiel
         local_reasons.append((local, rcodes))
         cur_parts.append(cur.text)
         prop_parts.append(prop.text)
-    _hold_addresses(groups, fields, verdict, n, held, cur_parts, local_reasons)
+    held_labels, held_back = _hold_addresses(groups, fields, verdict, n, held, cur_parts)
     for i, (local, rcodes) in enumerate(local_reasons):
         remap = np.array([label_index.setdefault(lbl, len(label_index)) for lbl in local], dtype=np.int64)
         local_reasons[i] = (remap, rcodes)
-    reason = np.empty(n * k, dtype=np.int8 if len(label_index) <= 127 else np.int32)
+    first_held = len(label_index)  # the address rule's labels come after the guard's
+    reason = np.empty(n * k, dtype=np.int8 if first_held + len(held_labels) <= 127 else np.int32)
     for i, (remap, rcodes) in enumerate(local_reasons):  # field-local reason codes → codes into all labels
         np.take(remap.astype(reason.dtype), rcodes, out=reason[i * n:(i + 1) * n])
-    ordered = sorted(label_index, key=label_index.__getitem__)
+    for i, rows, codes in held_back:
+        reason[i * n + rows] = first_held + codes
+    ordered = sorted(label_index, key=label_index.__getitem__) + held_labels
     if k == 0:
         return pd.DataFrame({c: pd.Series(dtype="string") for c in COLUMNS})
     out = pd.DataFrame({
@@ -108,21 +111,21 @@ def compute(current: pd.DataFrame, proposed: pd.DataFrame, specs: dict[str, Fiel
 
 
 def _hold_addresses(groups: list[address.Group], fields: list[str], verdict: np.ndarray, n: int,
-                    held: dict[str, np.ndarray], texts: list[AnyArray], judged: list) -> None:
+                    held: dict[str, np.ndarray], texts: list[AnyArray]) -> tuple[list[str], list[tuple]]:
     """The address rule (core.sync.address) over the verdicts just made: in each address group, the fill
-    cells of a record holding a part the enrichment does not confirm become keep, with the reason naming it.
-    verdict is changed in place; judged (per field: reason labels, reason codes) gains the new labels."""
+    cells of a record holding a part the enrichment does not confirm become keep (verdict is changed in place).
+    Returns the rule's reason labels and, per field, (field index, record positions, codes into those labels)."""
     index = {name: i for i, name in enumerate(fields)}
     text = {name: texts[i] for name, i in index.items()}
+    labels: list[str] = []
+    changed: list[tuple] = []
     for group in groups:
-        held_back, labels = address.hold_back(group, index, verdict, n, held, text)
+        held_back, group_labels = address.hold_back(group, index, verdict, n, held, text)
         for name, (rows, codes) in held_back.items():
-            i = index[name]
-            verdict[i * n + rows] = KEEP
-            local, rcodes = judged[i]
-            rcodes = rcodes.astype(np.int32)
-            rcodes[rows] = len(local) + codes
-            judged[i] = (local + labels, rcodes)
+            verdict[index[name] * n + rows] = KEEP
+            changed.append((index[name], rows, codes + len(labels)))
+        labels += group_labels
+    return labels, changed
 
 
 def totals(diff: pd.DataFrame) -> pd.DataFrame:
