@@ -22,7 +22,8 @@ from core.enrich.mapping import Mapping, apply
 from core.enrich.providers.base import Provider
 from core.enrich.transforms import Note
 from core.fields import FieldSpec
-from core.sync import address, diff
+from core.sync import diff
+from core.sync import guard_address as address
 from core.sync.guard import blank_cells
 from core.sync.guard_cells import Cells
 from core.sync.guard_values import to_arrow
@@ -202,7 +203,7 @@ def approved_cells(preview: Preview, *, fields: tuple[str, ...] = (), positions:
     """The fill cells an operator approves: all of them, or those of `fields`, or those among `positions` (the
     filtered table). Columns Id, field, proposed, name, key — what the writer plans — and context: for a cell
     of an address, the enrichment's value of every mapped part of that address (JSON), so the write-time check
-    judges the parts it does not write as the preview did (core.sync.address.write_holds); None elsewhere."""
+    judges the parts it does not write as the preview did (core.sync.guard_address.write_holds); None elsewhere."""
     cells = preview.cells
     n = max(len(preview.records), 1)
     mask = (cells["verdict"] == "fill").to_numpy().copy()

@@ -10,7 +10,7 @@ import pyarrow as pa
 from core.enrich.mapping import FieldMap, Mapping
 from core.enrich.transforms import picklist_map, resolve
 from core.fields import NUMBER_TYPES, PICKLIST_TYPES, TEXT_TYPES, FieldSpec, field_specs
-from core.sync import address
+from core.sync import guard_address as address
 
 LIST_ATTRIBUTES = frozenset({"tech", "tags", "techCategories", "domainAliases", "site.phoneNumbers", "site.emailAddresses"})
 TEXT_METRICS = frozenset({"metrics.employeesRange", "metrics.estimatedAnnualRevenue"})

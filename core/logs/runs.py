@@ -64,7 +64,7 @@ CREATE TRIGGER IF NOT EXISTS run_cells_append_only_u BEFORE UPDATE ON run_cells
 CREATE TRIGGER IF NOT EXISTS run_cells_append_only_d BEFORE DELETE ON run_cells
     BEGIN SELECT RAISE(ABORT, 'a run''s planned cells are fixed'); END;
 -- the address rule's context of a planned cell: what the enrichment said for each mapped part of its address
--- (JSON), so the write-time check judges parts that are not written as the preview did (core.sync.address)
+-- (JSON), so the write-time check judges parts that are not written as the preview did (core.sync.guard_address)
 CREATE TABLE IF NOT EXISTS run_cell_context (
     run_id TEXT NOT NULL, cell INTEGER NOT NULL, context TEXT NOT NULL, PRIMARY KEY (run_id, cell),
     FOREIGN KEY (run_id, cell) REFERENCES run_cells(run_id, cell)) WITHOUT ROWID;

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core.fields import FieldSpec
-from core.sync import address
+from core.sync import guard_address as address
 from core.sync.guard import DEFAULT_PLACEHOLDERS, KEEP, VERDICTS, judge
 from core.sync.guard_cells import Cells
 from core.sync.guard_values import AnyArray, text, to_arrow
@@ -112,7 +112,7 @@ def compute(current: pd.DataFrame, proposed: pd.DataFrame, specs: dict[str, Fiel
 
 def _hold_addresses(groups: list[address.Group], fields: list[str], verdict: np.ndarray, n: int,
                     held: dict[str, np.ndarray], texts: list[AnyArray]) -> tuple[list[str], list[tuple]]:
-    """The address rule (core.sync.address) over the verdicts just made: in each address group, the fill
+    """The address rule (core.sync.guard_address) over the verdicts just made: in each address group, the fill
     cells of a record holding a part the enrichment does not confirm become keep (verdict is changed in place).
     Returns the rule's reason labels and, per field, (field index, record positions, codes into those labels)."""
     index = {name: i for i, name in enumerate(fields)}

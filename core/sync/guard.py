@@ -223,7 +223,7 @@ def verdict_codes(current: pa.Array | Cells, proposed: pa.Array | Cells, spec: F
 def judge(current: pa.Array | Cells, proposed: pa.Array | Cells, spec: FieldSpec,
           placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
     """The guard on Arrow arrays: (verdict codes into VERDICTS, reason codes, reason labels, held), held being
-    the cells whose current value is not blank (the address rule, core.sync.address, needs it).
+    the cells whose current value is not blank (the address rule, core.sync.guard_address, needs it).
 
     Each distinct current value is judged once (blank, placeholder or a value), and each distinct
     proposed value once (blank, and whether and why it does not fit); in a column whose values mostly

@@ -14,7 +14,8 @@ from typing import Any
 import pandas as pd
 
 from core.fields import FieldSpec
-from core.sync import address, guard
+from core.sync import guard
+from core.sync import guard_address as address
 from core.sync.guard_values import text, to_arrow
 
 SEND_COLUMNS: tuple[str, ...] = ("cell", "record_id", "field", "proposed", "before")
@@ -93,7 +94,7 @@ def decide(cells: pd.DataFrame, fresh: pd.DataFrame, specs: dict[str, FieldSpec]
     A record missing from fresh → failed NOT_FOUND; a field not read or not described → skipped_no_access;
     otherwise the guard's verdict: fill → send; same → written when maybe_sent (our earlier write landed),
     else skipped_nonblank; keep → skipped_nonblank; invalid / no_data → skipped_invalid; no_access →
-    skipped_no_access. The reason the guard gives is the message. Then the address rule (core.sync.address)
+    skipped_no_access. The reason the guard gives is the message. Then the address rule (core.sync.guard_address)
     on the same read: a cell it would send whose address now holds a value the enrichment does not confirm
     (someone typed a City since the preview) → skipped_nonblank, the message naming that part and value.
     """

@@ -25,7 +25,8 @@ import pandas as pd
 from core import errors
 from core.fields import FieldSpec
 from core.logs import runs as runlog
-from core.sync import address, recheck
+from core.sync import guard_address as address
+from core.sync import recheck
 from core.sync.guard import DEFAULT_PLACEHOLDERS
 
 if TYPE_CHECKING:

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from core import preview
 from core.fields import FieldSpec
 from core.logs import runs as runlog
-from core.sync import address, diff, guard, recheck
+from core.sync import diff, guard, recheck
+from core.sync import guard_address as address
 from core.sync.writer import plan_cells
 
 PARTS = ("Street", "City", "State", "PostalCode", "Country")

@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.fields import FieldSpec, field_specs
-from core.sync import address, diff, guard
+from core.sync import diff, guard
+from core.sync import guard_address as address
 
 PARTS = ("Street", "City", "State", "PostalCode", "Country")
 
