@@ -18,7 +18,7 @@ BLUE_GREY, LIGHT_GREY, GREY, DARK_GREY = "#78909c", "#bdbdbd", "#9e9e9e", "#7575
 
 VERDICTS: dict[str, Term] = {
     "fill": Term("Fill", GREEN, "blank now: the enrichment value would be written"),
-    "keep": Term("Keep", BLUE, "holds a value, or is part of an address holding others: never overwritten"),
+    "keep": Term("Keep", BLUE, "holds a value, or its address holds one the source does not confirm: never overwritten"),
     "same": Term("Same", BLUE_GREY, "already holds this value"),
     "no_data": Term("No data", LIGHT_GREY, "the source has no value for it"),
     "invalid": Term("Invalid", ORANGE, "the value does not fit the field"),

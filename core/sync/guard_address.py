@@ -37,7 +37,7 @@ PARTS: tuple[str, ...] = ("City", "State", "StateCode", "PostalCode", "Country",
 FOLLOWERS: tuple[str, ...] = ("Latitude", "Longitude", "GeocodeAccuracy")
 _SUFFIXES = sorted(PARTS + FOLLOWERS, key=len, reverse=True)  # StateCode is tried before State
 _STANDARD = re.compile(r"^(Billing|Shipping|Mailing|Other|)(" + "|".join(_SUFFIXES) + r")$")
-REASON_HEAD = "part of an address that already holds other values"
+REASON_HEAD, REASON_TAIL = "address holds", ": filled whole or not at all"
 _VALUE_CHARS = 40
 
 
@@ -96,7 +96,7 @@ def reasons(field: str, values: AnyArray) -> list[str]:
         return pa.scalar(value, pa.large_string())
     long = pc.greater(pc.utf8_length(flat), _VALUE_CHARS)
     cut = pc.binary_join_element_wise(pc.utf8_slice_codeunits(flat, 0, _VALUE_CHARS - 1), lit("…"), lit(""))
-    quoted = pc.binary_join_element_wise(lit(f"{REASON_HEAD} ({field} '"), pc.if_else(long, cut, flat), lit("')"),
+    quoted = pc.binary_join_element_wise(lit(f"{REASON_HEAD} {field} '"), pc.if_else(long, cut, flat), lit(f"'{REASON_TAIL}"),
                                          lit(""))
     return quoted.to_pylist()
 

@@ -21,7 +21,6 @@ PARTS = ("Street", "City", "State", "PostalCode", "Country")
 SPECS = {f"{p}{part}": FieldSpec(name=f"{p}{part}", type="string", length=80)
          for p in ("Billing", "Shipping") for part in PARTS} | {"Phone": FieldSpec(name="Phone", type="phone", length=40)}
 CHICAGO = {"BillingCity": "Chicago", "BillingState": "Illinois", "BillingCountry": "United States"}
-HELD = "part of an address that already holds other values"
 
 
 def _plan(cells: dict[str, str], record: str = "0011", context: dict | None = None, first: int = 0) -> pd.DataFrame:
@@ -47,7 +46,7 @@ def test_given_a_city_typed_after_the_preview_when_decided_then_the_rest_of_that
 
     assert got["BillingCity"] == ("skipped_nonblank", guard.REASON_KEEP)
     assert got["BillingState"] == got["BillingCountry"] == (
-        "skipped_nonblank", f"{HELD} (BillingCity 'München')")
+        "skipped_nonblank", "address holds BillingCity 'München': filled whole or not at all")
 
 
 def test_given_a_city_that_agreed_at_the_preview_and_still_does_when_decided_then_the_rest_is_sent() -> None:
@@ -63,7 +62,7 @@ def test_given_a_city_not_written_that_changed_since_the_preview_when_decided_th
 
     got = _outcomes(recheck.decide(plan, _fresh({"Id": "0011", "BillingCity": "Toronto"}), SPECS))
 
-    assert got["BillingState"] == got["BillingCountry"] == ("skipped_nonblank", f"{HELD} (BillingCity 'Toronto')")
+    assert got["BillingState"] == got["BillingCountry"] == ("skipped_nonblank", "address holds BillingCity 'Toronto': filled whole or not at all")
 
 
 def test_given_a_part_the_source_had_no_value_for_when_someone_fills_it_then_the_rest_is_skipped() -> None:
@@ -72,7 +71,7 @@ def test_given_a_part_the_source_had_no_value_for_when_someone_fills_it_then_the
 
     got = _outcomes(recheck.decide(plan, _fresh({"Id": "0011", "BillingState": "NY"}), SPECS))
 
-    assert got["BillingCity"] == got["BillingCountry"] == ("skipped_nonblank", f"{HELD} (BillingState 'NY')")
+    assert got["BillingCity"] == got["BillingCountry"] == ("skipped_nonblank", "address holds BillingState 'NY': filled whole or not at all")
 
 
 def test_given_no_context_when_decided_then_only_the_planned_parts_are_judged() -> None:

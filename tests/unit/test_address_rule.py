@@ -51,7 +51,7 @@ def test_given_a_held_city_the_source_contradicts_when_diffed_then_no_part_fills
     assert _cell(out, 0, "BillingCity") == ("keep", guard.REASON_KEEP)
     for field in ("BillingStreet", "BillingState", "BillingPostalCode", "BillingCountry"):
         assert _cell(out, 0, field) == (
-            "keep", "part of an address that already holds other values (BillingCity 'München')")
+            "keep", "address holds BillingCity 'München': filled whole or not at all")
     assert diff.totals(out)["fill"].sum() == 0
 
 
@@ -63,13 +63,13 @@ def test_given_a_lead_with_a_state_the_source_lacks_when_diffed_then_city_and_co
     out = _diff(current, proposed, specs)
     assert _cell(out, 0, "State") == ("no_data", guard.REASON_NO_DATA)
     for field in ("City", "PostalCode", "Country"):
-        assert _cell(out, 0, field) == ("keep", "part of an address that already holds other values (State 'NY')")
+        assert _cell(out, 0, field) == ("keep", "address holds State 'NY': filled whole or not at all")
 
 
 def test_given_several_disagreeing_parts_when_diffed_then_the_reason_names_the_city_first() -> None:
     current = {f: [None] for f in CHICAGO} | {"BillingCountry": ["Germany"], "BillingCity": ["München"]}
     out = _diff(current, {f: [v] for f, v in CHICAGO.items()}, _specs("Billing"))
-    assert _cell(out, 0, "BillingState")[1].endswith("(BillingCity 'München')")
+    assert _cell(out, 0, "BillingState")[1].startswith("address holds BillingCity 'München':")
 
 
 def test_given_billing_and_shipping_when_one_is_held_back_then_the_other_still_fills() -> None:
@@ -95,7 +95,7 @@ def test_given_a_mapping_of_only_some_parts_when_diffed_then_only_the_mapped_par
     out = _diff({"BillingCity": [None, "München"], "BillingCountry": [None, None]}, proposed, specs)
     assert [_cell(out, 0, f)[0] for f in proposed] == ["fill", "fill"]
     assert _cell(out, 1, "BillingCountry") == (
-        "keep", "part of an address that already holds other values (BillingCity 'München')")
+        "keep", "address holds BillingCity 'München': filled whole or not at all")
 
 
 def test_given_placeholders_and_white_space_in_an_address_when_diffed_then_they_count_as_blank() -> None:
@@ -118,8 +118,7 @@ def test_given_a_long_multi_line_street_when_it_holds_an_address_back_then_the_r
     current = {f: [None] for f in CHICAGO} | {"BillingStreet": [street]}
     out = _diff(current, {f: [v] for f, v in CHICAGO.items()}, _specs("Billing"))
     label = _cell(out, 0, "BillingCity")[1]
-    assert label == "part of an address that already holds other values (BillingStreet 'Rathausplatz 1 Hinterhaus, " \
-                    "3. Stock, li…')"
+    assert label == "address holds BillingStreet 'Rathausplatz 1 Hinterhaus, 3. Stock, li…': filled whole or not at all"
 
 
 def test_given_a_describe_when_grouped_then_compound_field_names_decide_and_geocodes_follow() -> None:
@@ -150,7 +149,7 @@ def test_given_a_geocode_that_differs_when_diffed_then_it_never_holds_the_addres
     proposed = {"BillingCity": ["Chicago"] * 2, "BillingCountry": ["US"] * 2, "BillingLatitude": [41.9, 41.9]}
     out = _diff(current, proposed, specs)
     assert [_cell(out, 0, f)[0] for f in ("BillingCity", "BillingCountry", "BillingLatitude")] == ["fill", "fill", "keep"]
-    assert _cell(out, 1, "BillingLatitude")[1].endswith("(BillingCity 'München')")
+    assert _cell(out, 1, "BillingLatitude")[1].startswith("address holds BillingCity 'München':")
 
 
 _VALUE = st.sampled_from([None, "", "  ", "[[unknown]]", "Chicago", "chicago", "München", "IL", "60606"])
