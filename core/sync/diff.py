@@ -91,7 +91,8 @@ def compute(current: pd.DataFrame, proposed: pd.DataFrame, specs: dict[str, Fiel
         remap = np.array([label_index.setdefault(lbl, len(label_index)) for lbl in local], dtype=np.int64)
         local_reasons[i] = (remap, rcodes)
     first_held = len(label_index)  # the address rule's labels come after the guard's
-    reason = np.empty(n * k, dtype=np.int8 if first_held + len(held_labels) <= 127 else np.int32)
+    labels = first_held + len(held_labels)
+    reason = np.empty(n * k, dtype=np.int8 if labels <= 127 else np.int16 if labels <= 32767 else np.int32)
     for i, (remap, rcodes) in enumerate(local_reasons):  # field-local reason codes → codes into all labels
         np.take(remap.astype(reason.dtype), rcodes, out=reason[i * n:(i + 1) * n])
     for i, rows, codes in held_back:
@@ -106,7 +107,7 @@ def compute(current: pd.DataFrame, proposed: pd.DataFrame, specs: dict[str, Fiel
         "proposed": _strings(prop_parts),
         "verdict": pd.Categorical.from_codes(verdict, categories=pd.Index(VERDICTS, dtype="str")),
         "reason": pd.Categorical.from_codes(reason, categories=pd.Index(ordered, dtype="str")),
-    })
+    }, copy=False)  # every column is new: nothing to protect by copying
     return out
 
 
