@@ -28,6 +28,7 @@ class FieldSpec:
     precision: int | None = None
     scale: int | None = None
     label: str = ""
+    compound: str | None = None  # describe's compoundFieldName: the address (or name) this field is a part of
 
     @classmethod
     def from_describe(cls, field: dict[str, Any]) -> FieldSpec:
@@ -59,6 +60,7 @@ class FieldSpec:
             precision=int(precision) if precision else None,
             scale=scale,
             label=str(field.get("label") or field["name"]),
+            compound=str(field["compoundFieldName"]) if field.get("compoundFieldName") else None,
         )
 
     @property

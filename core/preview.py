@@ -7,6 +7,7 @@ materialised as a table.
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from core.enrich.providers.base import Provider
 from core.enrich.transforms import Note
 from core.fields import FieldSpec
 from core.sync import diff
+from core.sync import guard_address as address
 from core.sync.guard import blank_cells
 from core.sync.guard_cells import Cells
 from core.sync.guard_values import to_arrow
@@ -44,6 +46,7 @@ class Preview:
     totals: pd.DataFrame
     filled: pd.Series
     notes: list[Note] = field(default_factory=list)
+    groups: tuple[address.Group, ...] = ()  # the mapped address groups (the address rule's)
 
     @property
     def fields(self) -> list[str]:
@@ -114,7 +117,8 @@ def build(current: pd.DataFrame, sobject: str, mapping: Mapping, provider: Provi
                           for f in proposed.columns}
         current_cells, filled = ahead.result()
     cells = diff.compute(current, proposed, specs, mapping.placeholders, current_cells, proposed_cells)
-    return Preview(sobject, cells, _record_facts(current, keys, source.has_data), diff.totals(cells), filled, notes)
+    return Preview(sobject, cells, _record_facts(current, keys, source.has_data), diff.totals(cells), filled, notes,
+                   tuple(address.groups(proposed.columns, specs)))
 
 
 def _spec(specs: dict[str, FieldSpec], name: str) -> FieldSpec:
@@ -192,3 +196,47 @@ def fill_rates(preview: Preview) -> pd.DataFrame:
 def unique_owners(preview: Preview) -> Sequence[str]:
     """The owners present, for the owner filter."""
     return sorted(preview.records["owner"].dropna().unique().tolist())
+
+
+def approved_cells(preview: Preview, *, fields: tuple[str, ...] = (), positions: np.ndarray | None = None
+                   ) -> pd.DataFrame:
+    """The fill cells an operator approves: all of them, or those of `fields`, or those among `positions` (the
+    filtered table). Columns Id, field, proposed, name, key — what the writer plans — and context: for a cell
+    of an address, the enrichment's value of every mapped part of that address (JSON), so the write-time check
+    judges the parts it does not write as the preview did (core.sync.guard_address.write_holds); None elsewhere."""
+    cells = preview.cells
+    n = max(len(preview.records), 1)
+    mask = (cells["verdict"] == "fill").to_numpy().copy()
+    if fields:
+        mask &= cells["field"].isin(fields).to_numpy()
+    if positions is not None:
+        chosen = np.zeros(len(cells), dtype=bool)
+        chosen[positions] = True
+        mask &= chosen
+    where = np.flatnonzero(mask)
+    facts = preview.records.iloc[where % n]
+    return pd.DataFrame({"Id": cells["Id"].to_numpy()[where], "field": cells["field"].astype(str).to_numpy()[where],
+                         "proposed": cells["proposed"].to_numpy()[where], "name": facts["name"].to_numpy(),
+                         "key": facts["key"].to_numpy(),
+                         "context": pd.Series(_address_context(preview, where), dtype=object)})
+
+
+def _address_context(preview: Preview, where: np.ndarray) -> np.ndarray:
+    """Per approved cell (positions `where`): its address's mapped parts and the enrichment's values, as JSON."""
+    out = np.full(len(where), None, dtype=object)
+    n = len(preview.records)
+    if not n or not preview.groups:
+        return out
+    index = {name: i for i, name in enumerate(preview.fields)}
+    proposed = preview.cells["proposed"]
+    field_of, record_of = where // n, where % n
+    for group in preview.groups:
+        parts = [p for p in group.parts if p in index]
+        chosen = np.flatnonzero(np.isin(field_of, [index[m] for m in group.members if m in index]))
+        if not len(chosen) or not parts:
+            continue
+        records, inverse = np.unique(record_of[chosen], return_inverse=True)
+        values = [proposed.take(index[p] * n + records).to_numpy(dtype=object, na_value=None) for p in parts]
+        texts = [json.dumps(dict(zip(parts, row, strict=True)), ensure_ascii=False) for row in zip(*values, strict=True)]
+        out[chosen] = np.asarray(texts, dtype=object)[inverse]
+    return out

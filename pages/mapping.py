@@ -10,7 +10,7 @@ from ui.text import blanks_empty, plain
 
 OBJECTS = list(engine.SNAPSHOT_OBJECTS)
 OBJECT_KEY = "mapping_object"
-VERDICTS = {"fill": "Fill (blank now)", "keep": "Keep (has a value)", "same": "Same value", "no_data": "No data",
+VERDICTS = {"fill": "Fill (blank now)", "keep": "Keep (never overwritten)", "same": "Same value", "no_data": "No data",
             "invalid": "Does not fit", "no_access": "Not writable"}
 
 

@@ -18,7 +18,7 @@ BLUE_GREY, LIGHT_GREY, GREY, DARK_GREY = "#78909c", "#bdbdbd", "#9e9e9e", "#7575
 
 VERDICTS: dict[str, Term] = {
     "fill": Term("Fill", GREEN, "blank now: the enrichment value would be written"),
-    "keep": Term("Keep", BLUE, "holds a value: never overwritten"),
+    "keep": Term("Keep", BLUE, "holds a value, or its address holds one the source does not confirm: never overwritten"),
     "same": Term("Same", BLUE_GREY, "already holds this value"),
     "no_data": Term("No data", LIGHT_GREY, "the source has no value for it"),
     "invalid": Term("Invalid", ORANGE, "the value does not fit the field"),
@@ -29,7 +29,7 @@ OUTCOMES: dict[str, Term] = {
     # not stored: an undo run's `written` rows (trigger undo) set the field back to blank; the colour of provenance's
     # "Undone", so an undo reads the same on Logs, Overview and the drill-down
     "undone": Term("Cleared by undo", BLUE_GREY, "an undo run set the value a run wrote back to blank"),
-    "skipped_nonblank": Term("Skipped: filled since", BLUE, "someone filled it after the preview; left alone"),
+    "skipped_nonblank": Term("Skipped: filled since", BLUE, "someone filled it (or its address) after the preview; left alone"),
     "skipped_invalid": Term("Skipped: invalid", ORANGE, "the value does not fit the field"),
     "skipped_no_access": Term("Skipped: no access", RED, "the user cannot edit the field"),
     "failed": Term("Failed", PURPLE, "Salesforce refused it; its code and message are kept"),

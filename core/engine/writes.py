@@ -6,7 +6,6 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from core import errors, settings
@@ -97,21 +96,9 @@ def log_rows(*, base: Path | None = None, **filters: Any) -> pd.DataFrame:
 
 def approved_cells(result: preview_.Preview, *, fields: tuple[str, ...] = (), positions: Any = None) -> pd.DataFrame:
     """The fill cells an operator approves: all of them, or those of `fields`, or those among `positions` (the
-    filtered table). Columns Id, field, proposed, name, key — what engine.apply takes."""
-    cells = result.cells
-    n = max(len(result.records), 1)
-    mask = (cells["verdict"] == "fill").to_numpy().copy()
-    if fields:
-        mask &= cells["field"].isin(fields).to_numpy()
-    if positions is not None:
-        chosen = np.zeros(len(cells), dtype=bool)
-        chosen[positions] = True
-        mask &= chosen
-    where = np.flatnonzero(mask)
-    facts = result.records.iloc[where % n]
-    return pd.DataFrame({"Id": cells["Id"].to_numpy()[where], "field": cells["field"].astype(str).to_numpy()[where],
-                         "proposed": cells["proposed"].to_numpy()[where], "name": facts["name"].to_numpy(),
-                         "key": facts["key"].to_numpy()})
+    filtered table). Columns Id, field, proposed, name, key, and context (what the source says for the cell's whole
+    address, so the write-time re-check holds an address back as the preview would) — what engine.apply takes."""
+    return preview_.approved_cells(result, fields=fields, positions=positions)
 
 
 def write_cost(cells: pd.DataFrame) -> tuple[int, int, int]:

@@ -9,7 +9,8 @@ import pyarrow as pa
 
 from core.enrich.mapping import FieldMap, Mapping
 from core.enrich.transforms import picklist_map, resolve
-from core.fields import NUMBER_TYPES, PICKLIST_TYPES, TEXT_TYPES, field_specs
+from core.fields import NUMBER_TYPES, PICKLIST_TYPES, TEXT_TYPES, FieldSpec, field_specs
+from core.sync import guard_address as address
 
 LIST_ATTRIBUTES = frozenset({"tech", "tags", "techCategories", "domainAliases", "site.phoneNumbers", "site.emailAddresses"})
 TEXT_METRICS = frozenset({"metrics.employeesRange", "metrics.estimatedAnnualRevenue"})
@@ -104,4 +105,32 @@ def lint(mapping: Mapping, describe: dict[str, Any]) -> list[Finding]:
         else:
             add("error", f"{fmap.field} is a {spec.type} field, which enrichment does not write",
                 "map a text, picklist or number field instead")
+    found += _partial_addresses(mapping, specs)
+    return found
+
+
+_ADDRESS_PARTS = (("Street",), ("City",), ("State", "StateCode"), ("PostalCode",), ("Country", "CountryCode"))
+
+
+def _partial_addresses(mapping: Mapping, specs: dict[str, FieldSpec]) -> list[Finding]:
+    """A warning per address mapped only in part: the address rule compares only the mapped parts with the
+    source, so a value a record holds in an unmapped part cannot stop the others from being filled beside it."""
+    mapped = {f.field: f for f in mapping.fields}
+    described = address.groups(specs, specs)
+    found = []
+    for group in address.groups([f for f in mapped if f in specs], specs):
+        whole = next((g for g in described if g.name == group.name), group)
+        missing = []
+        for kinds in _ADDRESS_PARTS:
+            fields = [p for p in whole.parts if address.component(p) in kinds]
+            if fields and not any(f in mapped for f in fields):
+                missing.append(fields[0])
+        if missing:
+            first = mapped[group.parts[0]]
+            found.append(Finding(
+                "warning", first.field, first.attribute,
+                f"only part of {group.name} is mapped ({', '.join(group.parts)}): an address is filled as a whole or "
+                f"not at all, but only mapped parts are compared with the source, so a value a record holds in "
+                f"{', '.join(missing)} does not stop the rest being filled beside it",
+                f"map {', '.join(missing)} too, if the source has them"))
     return found

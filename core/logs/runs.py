@@ -63,6 +63,15 @@ CREATE TRIGGER IF NOT EXISTS run_cells_append_only_u BEFORE UPDATE ON run_cells
     BEGIN SELECT RAISE(ABORT, 'a run''s planned cells are fixed'); END;
 CREATE TRIGGER IF NOT EXISTS run_cells_append_only_d BEFORE DELETE ON run_cells
     BEGIN SELECT RAISE(ABORT, 'a run''s planned cells are fixed'); END;
+-- the address rule's context of a planned cell: what the enrichment said for each mapped part of its address
+-- (JSON), so the write-time check judges parts that are not written as the preview did (core.sync.guard_address)
+CREATE TABLE IF NOT EXISTS run_cell_context (
+    run_id TEXT NOT NULL, cell INTEGER NOT NULL, context TEXT NOT NULL, PRIMARY KEY (run_id, cell),
+    FOREIGN KEY (run_id, cell) REFERENCES run_cells(run_id, cell)) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS run_cell_context_fixed_u BEFORE UPDATE ON run_cell_context
+    BEGIN SELECT RAISE(ABORT, 'a run''s planned cells are fixed'); END;
+CREATE TRIGGER IF NOT EXISTS run_cell_context_fixed_d BEFORE DELETE ON run_cell_context
+    BEGIN SELECT RAISE(ABORT, 'a run''s planned cells are fixed'); END;
 """
 db.schema("logs.runs", DDL)
 
@@ -126,13 +135,15 @@ def _run(row: Any) -> Run:
 def create_run(base: Path | None, *, connection: str, org_id: str | None, environment: str | None, sobject: str,
                trigger: str, actor: str, dry_run: bool, plan: pd.DataFrame, options: dict[str, Any]) -> Run:
     """Record a new run in state `running` with its planned cells (plan: PLAN_COLUMNS, one row per cell,
-    numbered 0..n-1 in order), in one transaction."""
+    numbered 0..n-1 in order; an optional `context` column, JSON or None, kept beside them), in one transaction."""
     run_id = f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
     started = now_iso()
     frame = plan.reindex(columns=list(PLAN_COLUMNS)).astype(object)
     frame = frame.where(frame.notna(), None)
     cells = [(run_id, i, *row) for i, row in enumerate(frame.itertuples(index=False, name=None))]
     records = int(plan["record_id"].nunique()) if len(plan) else 0
+    context = plan["context"].tolist() if "context" in plan.columns else []
+    contexts = [(run_id, i, str(c)) for i, c in enumerate(context) if isinstance(c, str) and c]
     with closing(db.connect(base)) as conn:
         conn.execute("BEGIN IMMEDIATE")
         conn.execute("INSERT INTO runs (id, connection, org_id, environment, object, trigger, actor, dry_run, started,"
@@ -141,6 +152,7 @@ def create_run(base: Path | None, *, connection: str, org_id: str | None, enviro
                       len(cells), records, json.dumps(options)))
         conn.executemany("INSERT INTO run_cells (run_id, cell, record_id, field, proposed, record_name, source, "
                          "match_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", cells)
+        conn.executemany("INSERT INTO run_cell_context (run_id, cell, context) VALUES (?, ?, ?)", contexts)
         conn.execute("COMMIT")
     found = get_run(base, run_id)
     assert found is not None
@@ -195,15 +207,16 @@ def append(base: Path | None, rows: Iterable[LogRow]) -> int:
 
 
 def open_cells(base: Path | None, run_id: str) -> pd.DataFrame:
-    """The run's planned cells that have no final row yet: `cell`, PLAN_COLUMNS and `pending` (a pending row
-    exists, so the cell may have been sent)."""
+    """The run's planned cells that have no final row yet: `cell`, PLAN_COLUMNS, `pending` (a pending row
+    exists, so the cell may have been sent) and `context` (the address rule's, or None)."""
     sql = ("SELECT c.cell, c.record_id, c.field, c.proposed, c.record_name, c.source, c.match_key, "
            "EXISTS (SELECT 1 FROM log_rows p WHERE p.run_id = c.run_id AND p.cell = c.cell AND p.outcome = 'pending') "
-           "AS pending FROM run_cells c WHERE c.run_id = ? AND NOT EXISTS (SELECT 1 FROM log_rows f WHERE "
+           "AS pending, x.context FROM run_cells c LEFT JOIN run_cell_context x ON x.run_id = c.run_id AND "
+           "x.cell = c.cell WHERE c.run_id = ? AND NOT EXISTS (SELECT 1 FROM log_rows f WHERE "
            "f.run_id = c.run_id AND f.cell = c.cell AND f.outcome != 'pending') ORDER BY c.cell")
     with closing(db.connect(base)) as conn:
         rows = conn.execute(sql, (run_id,)).fetchall()
-    frame = pd.DataFrame([tuple(r) for r in rows], columns=["cell", *PLAN_COLUMNS, "pending"])
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=["cell", *PLAN_COLUMNS, "pending", "context"])
     return frame.astype({"cell": "int64", "pending": bool})
 
 

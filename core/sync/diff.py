@@ -9,7 +9,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core.fields import FieldSpec
-from core.sync.guard import DEFAULT_PLACEHOLDERS, VERDICTS, verdict_codes
+from core.sync import guard_address as address
+from core.sync.guard import DEFAULT_PLACEHOLDERS, KEEP, VERDICTS, judge
 from core.sync.guard_cells import Cells
 from core.sync.guard_values import AnyArray, text, to_arrow
 
@@ -70,21 +71,33 @@ def compute(current: pd.DataFrame, proposed: pd.DataFrame, specs: dict[str, Fiel
     code_type = np.int8 if k < 127 else np.int32
     label_index: dict[str, int] = {}
     cur_parts, prop_parts, local_reasons = [], [], []
+    groups = address.groups(fields, specs)
+    in_group = {p for g in groups for p in g.parts}
+    held: dict[str, np.ndarray] = {}
     verdict = np.empty(n * k, dtype=np.int8)
     for i, name in enumerate(fields):
         spec = specs.get(name) or FieldSpec(name=name, type="string", updateable=False, label=name)
         cur = (current_cells or {}).get(name) or Cells.of(current[name])
         prop = (proposed_cells or {}).get(name) or Cells.of(proposed[name])
-        vcodes, rcodes, local = verdict_codes(cur, prop, spec, placeholders)
+        vcodes, rcodes, local, held_i = judge(cur, prop, spec, placeholders)
         verdict[i * n:(i + 1) * n] = vcodes
-        remap = np.array([label_index.setdefault(lbl, len(label_index)) for lbl in local], dtype=np.int64)
-        local_reasons.append((remap, rcodes))
+        if name in in_group:
+            held[name] = held_i
+        local_reasons.append((local, rcodes))
         cur_parts.append(cur.text)
         prop_parts.append(prop.text)
-    reason = np.empty(n * k, dtype=np.int8 if len(label_index) <= 127 else np.int32)
+    held_labels, held_back = _hold_addresses(groups, fields, verdict, n, held, cur_parts)
+    for i, (local, rcodes) in enumerate(local_reasons):
+        remap = np.array([label_index.setdefault(lbl, len(label_index)) for lbl in local], dtype=np.int64)
+        local_reasons[i] = (remap, rcodes)
+    first_held = len(label_index)  # the address rule's labels come after the guard's
+    labels = first_held + len(held_labels)
+    reason = np.empty(n * k, dtype=np.int8 if labels <= 127 else np.int16 if labels <= 32767 else np.int32)
     for i, (remap, rcodes) in enumerate(local_reasons):  # field-local reason codes → codes into all labels
         np.take(remap.astype(reason.dtype), rcodes, out=reason[i * n:(i + 1) * n])
-    ordered = sorted(label_index, key=label_index.__getitem__)
+    for i, rows, codes in held_back:
+        reason[i * n + rows] = first_held + codes
+    ordered = sorted(label_index, key=label_index.__getitem__) + held_labels
     if k == 0:
         return pd.DataFrame({c: pd.Series(dtype="string") for c in COLUMNS})
     out = pd.DataFrame({
@@ -94,8 +107,26 @@ def compute(current: pd.DataFrame, proposed: pd.DataFrame, specs: dict[str, Fiel
         "proposed": _strings(prop_parts),
         "verdict": pd.Categorical.from_codes(verdict, categories=pd.Index(VERDICTS, dtype="str")),
         "reason": pd.Categorical.from_codes(reason, categories=pd.Index(ordered, dtype="str")),
-    })
+    }, copy=False)  # every column is new: nothing to protect by copying
     return out
+
+
+def _hold_addresses(groups: list[address.Group], fields: list[str], verdict: np.ndarray, n: int,
+                    held: dict[str, np.ndarray], texts: list[AnyArray]) -> tuple[list[str], list[tuple]]:
+    """The address rule (core.sync.guard_address) over the verdicts just made: in each address group, the fill
+    cells of a record holding a part the enrichment does not confirm become keep (verdict is changed in place).
+    Returns the rule's reason labels and, per field, (field index, record positions, codes into those labels)."""
+    index = {name: i for i, name in enumerate(fields)}
+    text = {name: texts[i] for name, i in index.items()}
+    labels: list[str] = []
+    changed: list[tuple] = []
+    for group in groups:
+        held_back, group_labels = address.hold_back(group, index, verdict, n, held, text)
+        for name, (rows, codes) in held_back.items():
+            verdict[index[name] * n + rows] = KEEP
+            changed.append((index[name], rows, codes + len(labels)))
+        labels += group_labels
+    return labels, changed
 
 
 def totals(diff: pd.DataFrame) -> pd.DataFrame:

@@ -216,7 +216,14 @@ def _decide(kind: np.ndarray, state: np.ndarray, same: np.ndarray, fit_kinds: np
 
 def verdict_codes(current: pa.Array | Cells, proposed: pa.Array | Cells, spec: FieldSpec,
                   placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """The guard on Arrow arrays: (verdict codes into VERDICTS, reason codes, reason labels).
+    """The guard on Arrow arrays: (verdict codes into VERDICTS, reason codes, reason labels); see judge."""
+    return judge(current, proposed, spec, placeholders)[:3]
+
+
+def judge(current: pa.Array | Cells, proposed: pa.Array | Cells, spec: FieldSpec,
+          placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
+    """The guard on Arrow arrays: (verdict codes into VERDICTS, reason codes, reason labels, held), held being
+    the cells whose current value is not blank (the address rule, core.sync.guard_address, needs it).
 
     Each distinct current value is judged once (blank, placeholder or a value), and each distinct
     proposed value once (blank, and whether and why it does not fit); in a column whose values mostly
@@ -248,7 +255,8 @@ def verdict_codes(current: pa.Array | Cells, proposed: pa.Array | Cells, spec: F
     labels_used = np.unique(table_r[used])
     renumber = np.zeros(len(reasons.labels), dtype=np.int16)
     renumber[labels_used] = np.arange(len(labels_used), dtype=np.int16)
-    return table_v[cell], renumber[table_r][cell], [reasons.labels[i] for i in labels_used]
+    held = _per_cell(kind == VALUE, cur)
+    return table_v[cell], renumber[table_r][cell], [reasons.labels[i] for i in labels_used], held
 
 
 def verdicts(current: pd.Series, proposed: pd.Series, spec: FieldSpec,

@@ -15,6 +15,7 @@ import pandas as pd
 
 from core.fields import FieldSpec
 from core.sync import guard
+from core.sync import guard_address as address
 from core.sync.guard_values import text, to_arrow
 
 SEND_COLUMNS: tuple[str, ...] = ("cell", "record_id", "field", "proposed", "before")
@@ -93,9 +94,22 @@ def decide(cells: pd.DataFrame, fresh: pd.DataFrame, specs: dict[str, FieldSpec]
     A record missing from fresh → failed NOT_FOUND; a field not read or not described → skipped_no_access;
     otherwise the guard's verdict: fill → send; same → written when maybe_sent (our earlier write landed),
     else skipped_nonblank; keep → skipped_nonblank; invalid / no_data → skipped_invalid; no_access →
-    skipped_no_access. The reason the guard gives is the message.
+    skipped_no_access. The reason the guard gives is the message. Then the address rule (core.sync.guard_address)
+    on the same read: a cell it would send whose address now holds a value the enrichment does not confirm
+    (someone typed a City since the preview) → skipped_nonblank, the message naming that part and value.
     """
-    return _decide(cells, fresh, specs, placeholders, _judge_fill, SEND_COLUMNS)
+    decision = _decide(cells, fresh, specs, placeholders, _judge_fill, SEND_COLUMNS)
+    if decision.send.empty:
+        return decision
+    holds = address.write_holds(cells, fresh, specs, placeholders)
+    held = decision.send["cell"].map(dict(zip(cells["cell"], holds, strict=True)))
+    mask = held.notna().to_numpy()
+    if not mask.any():
+        return decision
+    send = decision.send[mask]
+    moved = _final(send, send["before"].tolist(), "skipped_nonblank", None, held[mask].tolist())
+    return Decision(decision.send[~mask].reset_index(drop=True),
+                    pd.concat([decision.final, moved]).reset_index(drop=True))
 
 
 def _judge_fill(group: pd.DataFrame, current: pd.Series, spec: FieldSpec, placeholders: Sequence[str]) -> Judged:

@@ -59,7 +59,8 @@ def plan_cells(cells: pd.DataFrame, *, source: str | None = None) -> pd.DataFram
     """The approved cells as a run's plan (runlog.PLAN_COLUMNS), one row per (record, field), in the given order.
 
     cells: a frame like diff.compute's, restricted to the approved `fill` cells: `Id` (or `record_id`),
-    `field`, `proposed`; optional `name` / `record_name`, `source`, `match_key` / `key`. A `verdict`
+    `field`, `proposed`; optional `name` / `record_name`, `source`, `match_key` / `key`, and `context` (the
+    address rule's: the enrichment's values for the cell's address, see core.preview.approved_cells). A `verdict`
     column, when present, must say fill everywhere: only a fill is ever planned.
     """
     ids = _column(cells, "Id", "record_id")
@@ -82,6 +83,7 @@ def plan_cells(cells: pd.DataFrame, *, source: str | None = None) -> pd.DataFram
         "record_name": names if names is not None else empty,
         "source": sources if sources is not None else empty.fillna(source) if source else empty,
         "match_key": keys if keys is not None else empty,
+        **({"context": cells["context"]} if "context" in cells.columns else {}),
     }
     plan = pd.DataFrame({name: _objects(col) for name, col in columns.items()})
     if plan.duplicated(["record_id", "field"]).any():

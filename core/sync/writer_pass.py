@@ -25,6 +25,7 @@ import pandas as pd
 from core import errors
 from core.fields import FieldSpec
 from core.logs import runs as runlog
+from core.sync import guard_address as address
 from core.sync import recheck, writer_strict
 from core.sync.guard import DEFAULT_PLACEHOLDERS
 
@@ -89,7 +90,8 @@ class Pass:
         """Work through `cells` (cell, PLAN_COLUMNS, maybe_sent, pending) record chunk by record chunk."""
         self.meta = cells.set_index("cell")[["record_name", "source", "match_key"]]
         written = [f for f in dict.fromkeys(cells["field"]) if f in self.specs]  # others: skipped_no_access
-        self.read_fields = ["Id", *written, *(["LastModifiedDate"] if self.options.strict else [])]
+        parts = [f for f in address.context_fields(cells) if f in self.specs and f not in written]  # address rule
+        self.read_fields = ["Id", *written, *parts, *(["LastModifiedDate"] if self.options.strict else [])]
         self.planned = len(cells)
         codes, uniques = pd.factorize(cells["record_id"])
         cells = cells.assign(_r=codes).sort_values("_r", kind="stable")
@@ -186,7 +188,8 @@ class Pass:
                 return logged
             decision = self.decide(todo, fresh, self.specs, self.options.placeholders)
             logged.update(self._log(decision.final))
-            send = decision.send.merge(todo[["cell", "pending"]], on="cell", how="left")
+            carried = ["cell", "pending", *(["context"] if "context" in todo.columns else [])]  # for a retry
+            send = decision.send.merge(todo[carried], on="cell", how="left")
             self._log(send[~send["pending"].astype(bool)].assign(outcome="pending", error_code=None, message=None))
             if send.empty:
                 return logged

@@ -63,3 +63,30 @@ def test_given_text_attribute_into_number_field_when_linted_then_type_error() ->
 
 def test_given_mapping_for_other_object_when_linted_then_error() -> None:
     assert lint(Mapping("Lead", ()), STANDARD_ACCOUNT)[0].level == "error"
+
+
+def _address(prefix: str, *parts: str, compound: str | None = None) -> list[dict]:
+    return [_field(f"{prefix}{p}", "string", length=80, compoundFieldName=compound or f"{prefix}Address") for p in parts]
+
+
+def test_given_an_address_mapped_in_part_when_linted_then_a_warning_names_the_parts_left_out() -> None:
+    describe = {"name": "Account", "fields": _address("Billing", "Street", "City", "State", "StateCode", "PostalCode",
+                                                      "Country") + _address("Shipping", "City", "State", "Country")}
+    mapping = Mapping("Account", (FieldMap("geo.city", "BillingCity"), FieldMap("geo.country", "BillingCountry"),
+                                  FieldMap("geo.city", "ShippingCity"), FieldMap("geo.stateCode", "ShippingState"),
+                                  FieldMap("geo.country", "ShippingCountry")))
+
+    findings = [f for f in lint(mapping, describe) if "only part of" in f.message]
+
+    assert [(f.level, f.field) for f in findings] == [("warning", "BillingCity")]
+    assert "BillingStreet, BillingState, BillingPostalCode does not stop" in findings[0].message
+    assert findings[0].fix == "map BillingStreet, BillingState, BillingPostalCode too, if the source has them"
+
+
+def test_given_a_whole_address_with_a_state_code_when_linted_then_no_address_warning() -> None:
+    describe = {"name": "Lead", "fields": _address("", "Street", "City", "State", "StateCode", "PostalCode", "Country",
+                                                   "CountryCode", compound="Address")}
+    mapping = Mapping("Lead", tuple(FieldMap(f"geo.{a}", f) for a, f in (
+        ("streetAddress", "Street"), ("city", "City"), ("stateCode", "StateCode"), ("postalCode", "PostalCode"),
+        ("countryCode", "CountryCode"))))
+    assert [f for f in lint(mapping, describe) if "only part of" in f.message] == []
