@@ -190,9 +190,8 @@ def _show_run(run: engine.Run) -> None:
     if run.trigger == "test":
         rows = engine.log_rows(run_id=run.id)
         rows = rows[rows["outcome"] != "pending"]
-        st.dataframe(rows.assign(outcome=rows["outcome"].map(lambda o: palette.label(palette.OUTCOMES, o)),
-                                 message=rows["message"].fillna(""))[
-                         ["record_id", "field", "before", "after", "outcome", "message"]],
+        st.dataframe(blanks_empty(rows.assign(outcome=rows["outcome"].map(lambda o: palette.label(palette.OUTCOMES, o)))[
+                         ["record_id", "field", "before", "after", "outcome", "message"]]),
                      hide_index=True, width="stretch", column_config={
                          "record_id": st.column_config.TextColumn("Record Id"),
                          "field": st.column_config.TextColumn("Field"), "before": st.column_config.TextColumn("Before"),
