@@ -114,7 +114,7 @@ def runs_table(runs: list[engine.Run]) -> None:
         **{palette.label(palette.OUTCOMES, o): engine.run_counts(r).get(o, 0) for o in engine.LOG_OUTCOMES},
         "API calls": r.api_calls, "message": r.message} for r in runs])
     frame["started"] = _local(frame["started"])
-    st.dataframe(frame, hide_index=True, width="stretch", column_config={
+    st.dataframe(blanks_empty(frame), hide_index=True, width="stretch", column_config={
         "run": "Run", "started": st.column_config.DatetimeColumn("Started", format="YYYY-MM-DD HH:mm:ss"),
         "connection": "Connection", "environment": "Environment", "object": "Object", "trigger": "Trigger",
         "actor": "Actor", "message": "Message",
@@ -131,7 +131,7 @@ def rows_table(rows: pd.DataFrame, key: str, *, selectable: bool = True) -> Any:
     columns = ["link", "time", "record_name", "object", "field", "before", "after", "outcome", "error_code", "message",
                "run_id", "trigger", "actor", "source", "connection", "record_id"]
     return st.dataframe(
-        table[columns], hide_index=True, width="stretch", on_select="rerun" if selectable else "ignore",
+        blanks_empty(table[columns]), hide_index=True, width="stretch", on_select="rerun" if selectable else "ignore",
         selection_mode="single-row", key=key,
         column_config={
             "link": st.column_config.LinkColumn("Record", display_text=r"https?://.*/(\w+)$",
