@@ -101,11 +101,19 @@ def _hidden(ctx: Context, sobject: str, name: str, need_edit: bool, exists: bool
     return out
 
 
+def _field_source(field: dict[str, Any], qualified: str, op: str, sources: Sources) -> str:
+    """Who grants `op` on the field today; a required or system field is outside field-level security (no profile
+    or permission set lists it, so "none grants it" would mislead)."""
+    if field.get("permissionable") is False:
+        return "not governed by field-level security (a required or system field: whoever can use the object can)"
+    return granted(sources.field(qualified, op), what=op.title())
+
+
 def _edit(field: dict[str, Any], described: dict[str, Any], ctx: Context, sources: Sources) -> Finding:
     sobject, name = str(described["name"]), str(field["name"])
     qualified = f"{sobject}.{name}"
     title = f"Edit {qualified}"
-    source = granted(sources.field(qualified, "edit"), what="Edit")
+    source = _field_source(field, qualified, "edit", sources)
     if field.get("updateable"):
         return Finding("field_edit", title, FIELDS_GROUP, "pass", _with("describe: updateable", source), object=sobject,
                        field=name)
@@ -152,7 +160,7 @@ def field_checks(payload: dict[str, Any], ctx: Context, sources: Sources) -> lis
             if field is None:
                 found += _hidden(ctx, sobject, name, need_edit, sources.field_exists(qualified))
                 continue
-            source = granted(sources.field(qualified, "read"), what="Read")
+            source = _field_source(field, qualified, "read", sources)
             found.append(Finding("field_read", f"Read {qualified}", FIELDS_GROUP, "pass",
                                  _with(f"describe lists it ({_purpose(ctx, sobject, name)})", source), object=sobject,
                                  field=name))

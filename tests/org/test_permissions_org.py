@@ -217,3 +217,14 @@ def test_given_org_loaded_from_describe_exports_when_diagnosed_then_missing_and_
         ctx = Context(user, info.username, "enrichment", mapped=fields, matched={})
         custom = diagnose_payload(payload, ctx, checked_at="now")
         assert {f.title for f in custom.failures() if f.field} == expected, user
+
+
+def test_given_required_fields_when_diagnosed_then_their_evidence_says_fls_does_not_govern_them(base: Path) -> None:
+    connect("integration", base)
+    report = engine.diagnose("integration", base=base)
+    by_title = {f.title: f for f in report.findings}
+    company = by_title["Read Lead.Company"]  # required: no profile or permission set lists it in FieldPermissions
+    assert company.status == "pass" and "not governed by field-level security" in company.evidence
+    assert "no profile or permission set" not in company.evidence
+    industry = by_title["Read Lead.Industry"]  # an ordinary field: who grants it is named
+    assert industry.status == "pass" and "granted by" in industry.evidence
