@@ -176,7 +176,8 @@ else:
     pick = st.selectbox("Version", [v.version for v in versions], format_func=lambda n: f"v{n}",
                         key=f"mapping-version:{name}:{sobject}")
     chosen = next(v for v in versions if v.version == pick)
-    st.code(chosen.body, language="json")
+    with st.expander(f"Version {pick} as JSON"):
+        st.code(chosen.body, language="json", height=320)
     if st.button(f"Restore version {pick}", disabled=actor.role != "operator" or pick == versions[0].version,
                  help="Only operators can restore mappings." if actor.role != "operator" else
                  "Saved as a new version; nothing is lost."):
