@@ -30,7 +30,11 @@ if version == 0:
     st.page_link("pages/preview.py", label="Open Preview", icon=":material/preview:")
     st.stop()
 
+FILTERS = ("scope", "environment", "object", "field", "outcome", "trigger", "actor", "since", "until", "run", "record",
+           "write_ahead", "page")
+urlstate.restore("logs", FILTERS, frame.arrived())
 filters = logs_filters.read(current)
+urlstate.keep("logs", FILTERS)
 total, per_day, rates, failures = logs_view.aggregates(filters, version)
 runs = engine.log_runs(filters, limit=50)
 logs_view.headline(total, per_day, len(runs), write_ahead=filters.write_ahead)

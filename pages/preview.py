@@ -79,6 +79,8 @@ with matches:
 
 # --- the cells ---------------------------------------------------------------------------------------------------
 st.subheader("Cells")
+FILTERS = ("verdict", "field", "match", "owner", "q", "page")
+urlstate.restore(f"preview:{sobject}", FILTERS, frame.arrived())
 f1, f2, f3, f4 = st.columns([2, 2, 2, 2])
 chosen_verdicts = urlstate.multiselect(f1, "Verdict", "verdict", list(palette.VERDICTS),
                                        lambda v: palette.label(palette.VERDICTS, v))
@@ -95,6 +97,7 @@ page_no = urlstate.number("page", 1, pages)
 if pages > 1:
     page_no = st.number_input(f"Page (of {pages:,})", 1, pages, page_no, key="preview_page")
     urlstate.write("page", str(page_no), "1")
+urlstate.keep(f"preview:{sobject}", FILTERS)
 first = (page_no - 1) * PAGE_SIZE
 table = engine.cells_page(result, positions, first, PAGE_SIZE)
 if len(positions):

@@ -211,8 +211,19 @@ def show_error(error: ConsoleError, headline: str | None = None) -> None:
         st.markdown(f"**Fix:** {plain(error.fix)}")
 
 
+PAGE_KEY, ARRIVED_KEY = "frame_page", "frame_arrived"
+
+
+def arrived() -> bool:
+    """Whether this run opened the page from another one (the sidebar, a link), not a rerun on the page itself."""
+    return bool(st.session_state.get(ARRIVED_KEY, True))
+
+
 def run(page: Any) -> None:
     """Run the navigated page; a ConsoleError it lets escape shows as message and fix instead of a traceback."""
+    path = getattr(page, "url_path", "")
+    st.session_state[ARRIVED_KEY] = st.session_state.get(PAGE_KEY) != path
+    st.session_state[PAGE_KEY] = path
     try:
         page.run()
     except ConsoleError as error:

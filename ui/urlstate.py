@@ -42,6 +42,21 @@ def remember_object(sobject: str) -> None:
     st.session_state[LAST_OBJECT_KEY] = sobject
 
 
+def restore(page: str, params: Sequence[str], arrived: bool) -> None:
+    """Coming back to `page` by a link that names none of its filters (the sidebar's), put back the filters it had
+    when it was left in this session, so a person who looked at Logs returns to the same Preview. A link that names
+    any of them wins; a rerun on the page never restores (clearing every filter stays cleared)."""
+    kept = st.session_state.get(f"kept_filters:{page}")
+    if arrived and kept and not any(p in st.query_params for p in params):
+        for param, value in kept.items():
+            st.query_params[param] = value
+
+
+def keep(page: str, params: Sequence[str]) -> None:
+    """Remember the page's filters as the URL holds them now (call after the widgets wrote them back)."""
+    st.session_state[f"kept_filters:{page}"] = {p: st.query_params[p] for p in params if p in st.query_params}
+
+
 def write(param: str, value: str, default: str) -> None:
     """Put `value` in the URL, or take `param` out when it is the default."""
     if value and value != default:

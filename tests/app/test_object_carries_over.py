@@ -35,3 +35,22 @@ def test_given_a_link_naming_an_object_when_opened_then_the_link_wins_over_the_l
     at.switch_page("pages/preview.py").run(timeout=120)
     assert at.query_params.get("object") in (None, "Account")  # Account is the default, so the URL may omit it
     assert at.segmented_control(key="preview_object").value == "Account"
+
+
+def test_given_preview_filters_when_the_user_goes_to_logs_and_back_by_the_sidebar_then_they_are_restored(
+        console: Any, demo_org: Any) -> None:
+    engine.connect_password_demo("integration@demo.test", actor=OPERATOR)
+    at = console("pages/preview.py", query={"object": "Account", "verdict": "fill", "q": "Acme"})
+    at.run(timeout=120)
+    assert at.multiselect[0].value == ["fill"]
+    at.multiselect[0].set_value(["keep"]).run(timeout=120)  # changed on the page: what is kept is the latest
+    at.query_params.clear()
+    at.switch_page("pages/connect.py").run(timeout=60)
+    at.query_params.clear()  # the sidebar's link names no filter
+    at.switch_page("pages/preview.py").run(timeout=120)
+    assert not at.exception
+    assert at.multiselect[0].value == ["keep"] and at.text_input(key="url_q").value == "Acme"
+    assert at.query_params["verdict"] == "keep"
+    at.multiselect[0].set_value([]).run(timeout=120)  # cleared on the page stays cleared on the next rerun
+    at.run(timeout=120)
+    assert at.multiselect[0].value == [] and "verdict" not in at.query_params
