@@ -46,7 +46,7 @@ for info in sorted(infos, key=lambda i: (i.name != current, i.name)):
         if last and all(last.values()):
             parts = [f"{use}: {r.counts()['pass']} passed, {count(r.counts()['warn'], 'warning')}, {r.counts()['fail']} failed"
                      for use, r in last.items() if r is not None]
-            st.caption(f"Permissions — {' · '.join(parts)} (checked {last['enrichment'].checked_at}).")  # type: ignore[union-attr]
+            st.caption(f"Permissions — {' · '.join(parts)} (checked {connection_view.checked(last['enrichment'].checked_at)}).")  # type: ignore[union-attr]
         if info.readable:
             st.page_link("pages/permissions.py", label="Open Permissions" if all(last.values()) else
                          "Check permissions (not checked yet)", icon=":material/verified_user:",

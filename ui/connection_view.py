@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 
 import streamlit as st
 
@@ -76,4 +77,16 @@ def health_block(status: engine.Health) -> None:
         st.warning(f"**Degraded.** {plain(_why(status))}", icon=":material/error:")
         if status.fix:
             st.markdown(f"**Fix:** {plain(status.fix)}")
-    st.caption(f"Checked {plain(status.checked_at)}.")
+    st.caption(f"Checked {checked(status.checked_at)}.")
+
+
+def checked(iso: str | None) -> str:
+    """"2 min ago (02:27 UTC)" for an ISO time the console recorded; the text as it is when it is not one."""
+    try:
+        moment = datetime.fromisoformat(str(iso))
+    except ValueError:
+        return plain(iso)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    ago = max(0.0, (datetime.now(UTC) - moment).total_seconds())
+    return f"{engine.describe_age(ago)} ago ({moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC)"

@@ -83,3 +83,14 @@ def test_given_the_daily_limit_reached_when_overview_counts_then_each_object_say
     said = [shown(w.value) for w in at.warning if w.value.startswith(engine.SNAPSHOT_OBJECTS)]
     assert len(said) == len(engine.SNAPSHOT_OBJECTS) and all("daily API request limit" in s and "Fix:" in s for s in said)
     assert not [f for f in _frames(at) if "fill rate" in f.columns]
+
+
+def test_given_a_health_check_when_overview_shows_it_then_its_time_reads_as_an_age_and_a_utc_clock(
+        console: Any, demo_org: Any) -> None:
+    import re
+
+    engine.connect_password_demo("integration@demo.test", actor=OPERATOR)
+    at = console("pages/overview.py")
+    at.run()
+    said = [shown(c.value) for c in at.caption if c.value.startswith("Checked ")]
+    assert said and re.fullmatch(r"Checked [\d\w ]+ ago \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\)\.", said[0]), said
