@@ -97,7 +97,7 @@ def sync(name: str, sobject: str, *, trigger: str = "new", apply: bool = False, 
     counted = cells["verdict"].iloc[positions].astype(str).value_counts()
     verdicts = {str(v): int(counted.get(v, 0)) for v in diff.VERDICTS}
     approved = approved_cells(view.preview, positions=positions)
-    records, writes, reads = write_cost(approved)
+    records, writes, reads = write_cost(approved, strict=strict)
     cost = {"records": records, "write_calls": writes, "read_calls": reads, "api_calls": writes + reads}
     as_of = view.fetched_at.isoformat()
     result = SyncResult(name, sobject, trigger, not apply, len(scope), verdicts, cost, as_of)

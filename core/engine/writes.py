@@ -18,6 +18,7 @@ from core.fields import field_specs as _field_specs
 from core.logs import runs as _runlog
 from core.roles import Actor, require_operator
 from core.sync import writer as _writer
+from core.sync import writer_strict as _writer_strict
 
 # --- the guarded writer and the enrichment log (issue 13) --------------------------------------------------
 
@@ -101,10 +102,12 @@ def approved_cells(result: preview_.Preview, *, fields: tuple[str, ...] = (), po
     return preview_.approved_cells(result, fields=fields, positions=positions)
 
 
-def write_cost(cells: pd.DataFrame) -> tuple[int, int, int]:
-    """(records, write calls, fresh-read calls) an apply of these cells costs: ⌈R/200⌉ writes + ⌈R/2,000⌉ reads."""
+def write_cost(cells: pd.DataFrame, *, strict: bool = False) -> tuple[int, int, int]:
+    """(records, write calls, fresh-read calls) an apply of these cells costs: ⌈R/200⌉ writes (strict mode: ⌈R/25⌉
+    conditional PATCHes per Composite call) + ⌈R/2,000⌉ reads."""
     records = int(cells["Id"].nunique()) if len(cells) else 0
-    return records, -(-records // _writer_batch()), -(-records // _writer_read())
+    per_call = _writer_strict.STRICT_BATCH if strict else _writer_batch()
+    return records, -(-records // per_call), -(-records // _writer_read())
 
 
 def _writer_batch() -> int:
