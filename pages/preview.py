@@ -122,8 +122,8 @@ picked = st.dataframe(
         "match": st.column_config.TextColumn("Match"),
         "Id": None,
     })
-connected = engine.connection(name)
-demo_org = connected is not None and connected.environment.kind == "demo"
+info = engine.connection(name)
+demo_org = info is not None and info.environment.kind == "demo"
 if demo_org:
     st.caption("Record links open each record in Salesforce; the built-in demo org has no record pages to open.")
 st.download_button("Download these cells (CSV)",  # built on click, not on every rerun
@@ -174,7 +174,6 @@ budget = (f" · {usage.max - usage.used:,} of {usage.max:,} daily API requests l
 st.caption(f"{count(len(approved), 'cell')} in {count(records, 'record')} · cost about "
            f"{count(writes + reads, 'API call')} ({count(writes, 'write')} of up to 200 records, "
            f"{count(reads, 'fresh read')} of up to 2,000){budget}")
-info = engine.connection(name)
 org_label = f"{info.environment.badge} — {plain(info.org_name)}" if info and info.org_name else plain(name)
 interrupted = [r for r in engine.runs(connection=name, sobject=sobject, state="interrupted", limit=5)]
 
@@ -231,7 +230,7 @@ if left.button("Test on one record", disabled=not (may_write and test_id), icon=
     else:
         _written(run)
 # The box confirms exactly this set: another set of cells (a filter, a field, a refresh after a write) asks again.
-approval = pd.util.hash_pandas_object(approved[["Id", "field", "proposed"]], index=False).sum() if len(approved) else 0
+approval = engine.approval_key(approved)
 confirm = right.checkbox(f"Write {count(len(approved), 'cell')} to {count(records, sobject + ' record')} in {org_label}",
                          disabled=not (may_write and len(approved)),
                          key=f"preview_confirm:{name}:{sobject}:{len(approved)}:{approval}")

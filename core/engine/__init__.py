@@ -132,6 +132,7 @@ from core.engine.writes import (
     WriteOptions,
     WriteProgress,
     apply,
+    approval_key,
     approved_cells,
     log_rows,
     resume,

@@ -102,6 +102,12 @@ def approved_cells(result: preview_.Preview, *, fields: tuple[str, ...] = (), po
     return preview_.approved_cells(result, fields=fields, positions=positions)
 
 
+def approval_key(cells: pd.DataFrame) -> int:
+    """A fingerprint of exactly these approved cells (record, field, value): a confirmation given for one set is
+    not carried over to another."""
+    return int(pd.util.hash_pandas_object(cells[["Id", "field", "proposed"]], index=False).sum()) if len(cells) else 0
+
+
 def write_cost(cells: pd.DataFrame, *, strict: bool = False) -> tuple[int, int, int]:
     """(records, write calls, fresh-read calls) an apply of these cells costs: ⌈R/200⌉ writes (strict mode: ⌈R/25⌉
     conditional PATCHes per Composite call) + ⌈R/2,000⌉ reads."""
